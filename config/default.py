@@ -1,0 +1,63 @@
+"""Settings shared by every environment. Later files override these."""
+
+# The apex domain (and port) that tenants live under: alice.<SERVER_NAME>.
+SERVER_NAME = "localhost:5000"
+PREFERRED_URL_SCHEME = "http"
+
+# Signing key for sessions and tokens. Production refuses to start with this value.
+SECRET_KEY = "dev-insecure-change-me"
+
+# None means "SQLite file in instance/": filled in by the factory, which knows the instance path.
+SQLALCHEMY_DATABASE_URI = None
+SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+
+# Host-only cookies: each tenant host gets its own session, never shared via Domain=.
+SESSION_COOKIE_DOMAIN = None
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+
+# Largest request body accepted (uploads and imports included), in bytes.
+MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+MAX_FORM_MEMORY_SIZE = 8 * 1024 * 1024
+
+BCRYPT_LOG_ROUNDS = 12
+WTF_CSRF_TIME_LIMIT = (
+    None  # the token lives as long as the session; forms left open all day still save
+)
+
+# Redis for the page cache and rate limits when several app processes share the load.
+REDIS_URL = None
+CACHE_TYPE = "SimpleCache"
+CACHE_DEFAULT_TIMEOUT = 300
+RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_HEADERS_ENABLED = True
+RATELIMIT_SWALLOW_ERRORS = True  # a Redis outage must not take sign-in down with it
+
+# Mail: with MAIL_SERVER unset, messages are written to instance/outbox/ as .eml files.
+MAIL_SERVER = None
+MAIL_PORT = 25
+MAIL_USE_TLS = False
+MAIL_USERNAME = None
+MAIL_PASSWORD = None
+MAIL_DEFAULT_SENDER = "sitemaker <no-reply@localhost>"
+
+# Visitor HTTP caching.
+VISITOR_MAX_AGE = 60
+VISITOR_S_MAXAGE = 600
+
+# Behind nginx: how many proxies set X-Forwarded-* (0 = not behind a proxy).
+PROXY_FIX_HOPS = 0
+
+# Days a deleted site keeps its subdomain reserved and its content restorable.
+DELETED_SITE_GRACE_DAYS = 30
+TRASH_DAYS = 30
+
+# Quotas (operators can override per site).
+MEDIA_MAX_FILE_BYTES = 10 * 1024 * 1024
+SITE_MAX_BYTES = 1024 * 1024 * 1024
+SITE_MAX_PAGES = 1000
+
+ASSETS_AUTO_BUILD = True
+ASSETS_DEBUG = False

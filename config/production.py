@@ -1,0 +1,17 @@
+"""Production. SERVER_NAME, SECRET_KEY and DATABASE_URL come from instance/config.py,
+APP_CONFIG_FILE or SITEMAKER_* environment variables; the factory refuses to start without them."""
+
+DEBUG = False
+SERVER_NAME = None
+PREFERRED_URL_SCHEME = "https"
+SESSION_COOKIE_SECURE = True
+REMEMBER_COOKIE_SECURE = True
+PROXY_FIX_HOPS = 1
+SQLALCHEMY_ENGINE_OPTIONS = {
+    "pool_pre_ping": True,
+    "pool_size": 5,
+    "max_overflow": 10,
+    "pool_timeout": 5,
+}
+ASSETS_AUTO_BUILD = False
+HSTS_SECONDS = 31536000

@@ -1,0 +1,7 @@
+"""pytest. The database URL is chosen per test run by tests/conftest.py."""
+
+TESTING = True
+SERVER_NAME = "example.test"
+BCRYPT_LOG_ROUNDS = 4
+WTF_CSRF_ENABLED = True
+RATELIMIT_ENABLED = True

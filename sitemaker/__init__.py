@@ -1,0 +1,65 @@
+"""sitemaker: a multi-tenant site builder. create_app() is the one way to get an application."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import extensions as ext
+from .config import load_config
+
+
+def create_app(config_name: str | None = None, overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app: configuration, extensions, divisions, CLI, error pages. Nothing else:
+    the schema is `flask db upgrade`'s job."""
+    # Flask warns on every foreign Host; those are custom domains or 404s, handled by tenancy.
+    warnings.filterwarnings("ignore", message="Current server name", category=UserWarning)
+    app = Flask(__name__, instance_relative_config=True, subdomain_matching=True)
+    load_config(app, config_name, overrides)
+
+    hops = int(app.config.get("PROXY_FIX_HOPS") or 0)
+    if hops:
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=0
+        )
+
+    init_extensions(app)
+    register_divisions(app)
+
+    from .errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from .cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def init_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (registers the tables with the metadata)
+    from .services import sessions
+
+    ext.db.init_app(app)
+    ext.migrate.init_app(app, ext.db, directory=str(Path(app.root_path).parent / "migrations"))
+    ext.bcrypt.init_app(app)
+    ext.csrf.init_app(app)
+    ext.cache.init_app(app)
+    ext.limiter.init_app(app)
+    ext.login_manager.init_app(app)
+    sessions.init_app(app)
+
+
+def register_divisions(app: Flask) -> None:
+    from .dash import bp as dash_bp
+    from .home import bp as home_bp
+    from .site import bp as site_bp
+
+    app.register_blueprint(home_bp)
+    app.register_blueprint(dash_bp, subdomain="<site_subdomain>", url_prefix="/admin")
+    # Registered last: its catch-all /<slug> must not shadow the more specific divisions.
+    app.register_blueprint(site_bp, subdomain="<site_subdomain>")

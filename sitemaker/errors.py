@@ -1,0 +1,125 @@
+"""One place that turns errors into pages: the division's look, JSON for JSON clients."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+from .extensions import db
+from .services.tenancy import SiteGone
+
+MESSAGES = {
+    400: ("Bad request", "The request could not be understood."),
+    401: ("Sign in needed", "You need to sign in to see this."),
+    403: ("Not allowed", "You do not have permission to do that."),
+    404: ("Not found", "There is nothing here. Check the address and try again."),
+    405: ("Method not allowed", "That action is not available here."),
+    410: ("Gone", "This site is no longer available."),
+    413: ("Too large", "What you sent is larger than this server accepts."),
+    429: ("Too many requests", "Please slow down and try again shortly."),
+    500: ("Something went wrong", "The error has been logged. Please try again."),
+    503: ("Temporarily unavailable", "The service is briefly unavailable. Try again in a moment."),
+}
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
+
+
+def division() -> str:
+    """Which division's look an error page takes: by blueprint, else by host."""
+    if request.blueprint in ("site", "dash", "home", "ops"):
+        return request.blueprint
+    if request.blueprint == "api":
+        return "site"
+    host = request.host.lower()
+    server_name = str(current_app.config.get("SERVER_NAME") or "")
+    return "home" if host == server_name else "site"
+
+
+def render_error(code: int, message: str | None = None, retry_after: str | None = None):
+    title, default_message = MESSAGES.get(code, (str(code), ""))
+    message = message or default_message
+    if wants_json():
+        return jsonify(error=title.lower().replace(" ", "_"), message=message), code
+    name = division()
+    if name == "site" and g.get("site") is not None:
+        from .site.theming import render_theme
+
+        body = render_theme("error.html", code=code, title=title, message=message)
+    else:
+        template = f"{name}/error.html" if name != "site" else "site/error.html"
+        body = render_template(
+            template, code=code, title=title, message=message, retry_after=retry_after
+        )
+    return body, code
+
+
+def handle_http_exception(error: HTTPException):
+    if error.code is None or error.code < 400:
+        return error
+    message = error.description if error.description != type(error).description else None
+    retry_after = None
+    if error.code == 429:
+        reset = getattr(error, "retry_after", None) or (
+            error.response.headers.get("Retry-After") if error.response else None
+        )
+        retry_after = str(reset) if reset else None
+        message = f"Too many attempts. Try again in {retry_after or 'a minute'} seconds."
+    response = render_error(error.code, message, retry_after)
+    if error.code == 405 and error.valid_methods:
+        return response[0], 405, {"Allow": ", ".join(error.valid_methods)}
+    if error.code == 429 and retry_after:
+        return response[0], 429, {"Retry-After": retry_after}
+    return response
+
+
+def handle_csrf_error(error: CSRFError):
+    return render_error(
+        400, "This form has expired or was not sent from this site. Reload the page and try again."
+    )
+
+
+def handle_site_gone(error: SiteGone):
+    site = error.site
+    if site.status == "suspended":
+        message = "This site has been suspended by the operators."
+        if site.status_reason:
+            message += f" Reason: {site.status_reason}"
+    else:
+        message = "This site has been deleted by its owner."
+    title = MESSAGES[410][0]
+    if wants_json():
+        return jsonify(error="gone", message=message), 410
+    return render_template("site/error.html", code=410, title=title, message=message), 410
+
+
+def handle_database_down(error: OperationalError):
+    db.session.rollback()
+    current_app.logger.error("database unavailable: %s", error.orig)
+    body, code = render_error(503)
+    return body, code, {"Retry-After": "5"}
+
+
+def handle_server_error(error: Exception):
+    db.session.rollback()
+    if isinstance(error, HTTPException):
+        return handle_http_exception(error)
+    return render_error(500)
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(SiteGone, handle_site_gone)
+    app.register_error_handler(OperationalError, handle_database_down)
+    app.register_error_handler(InternalServerError, handle_server_error)
+    app.register_error_handler(ServiceUnavailable, handle_http_exception)

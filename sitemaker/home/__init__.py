@@ -1,0 +1,7 @@
+"""The apex: landing page, accounts, "my sites"."""
+
+from flask import Blueprint
+
+bp = Blueprint("home", __name__, template_folder="templates")
+
+from . import views  # noqa: E402,F401

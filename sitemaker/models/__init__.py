@@ -1,0 +1,22 @@
+"""The data model, a module per domain. Import models from here."""
+
+from .accounts import UsedToken, User
+from .audit import AuditLog
+from .content import Page, PageRevision
+from .media import Media
+from .sites import Invitation, Membership, Role, Site
+from .tokens import ApiToken
+
+__all__ = [
+    "ApiToken",
+    "AuditLog",
+    "Invitation",
+    "Media",
+    "Membership",
+    "Page",
+    "PageRevision",
+    "Role",
+    "Site",
+    "UsedToken",
+    "User",
+]

@@ -1,0 +1,1 @@
+"""Small, framework-light services shared by the divisions."""

@@ -1,0 +1,21 @@
+"""What visitors see on <tenant>.<SERVER_NAME>."""
+
+from flask import Blueprint
+
+from ..services.tenancy import add_site_subdomain, load_site
+from .theming import ThemeLoader
+
+
+class SiteBlueprint(Blueprint):
+    @property
+    def jinja_loader(self):
+        # Only names of the form "theme:<theme>/<template>" resolve here, so dash and home
+        # templates are never reachable through a theme.
+        return ThemeLoader()
+
+
+bp = SiteBlueprint("site", __name__)
+bp.url_value_preprocessor(load_site)
+bp.url_defaults(add_site_subdomain)
+
+from . import views  # noqa: E402,F401
