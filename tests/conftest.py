@@ -147,3 +147,21 @@ def make_page(app: Flask) -> Callable[..., Page]:
             return _detach(page)
 
     return factory
+
+
+def host_url(subdomain: str | None = None) -> str:
+    return f"http://{subdomain}.{SERVER_NAME}" if subdomain else f"http://{SERVER_NAME}"
+
+
+@pytest.fixture
+def login() -> Callable[..., None]:
+    """Sign `user` in on one host of `client` (the apex when subdomain is None), the way a
+    finished sign-in or handoff leaves the session. Cookies are host-only, so each host needs
+    its own sign-in."""
+
+    def do(client: FlaskClient, user: User, subdomain: str | None = None) -> None:
+        with client.session_transaction(base_url=host_url(subdomain)) as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+
+    return do

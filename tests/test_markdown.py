@@ -39,7 +39,9 @@ def test_nothing_executable_survives(source):
             assert not name.startswith("on"), html
             assert name != "style", html
             if name in ("href", "src"):
-                assert value.split(":")[0].lower() in {"http", "https", "mailto"} or ":" not in value
+                assert (
+                    value.split(":")[0].lower() in {"http", "https", "mailto"} or ":" not in value
+                )
 
 
 def test_formatting_is_kept():

@@ -1,0 +1,57 @@
+"""Outgoing mail. Without MAIL_SERVER, each message is written to MAIL_OUTBOX as an .eml file
+and its text logged (development); with it, sent over SMTP. A failure is logged and reported
+as False, never raised: no caller may lose a user's data because mail is down."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+import time
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+
+from flask import current_app
+
+
+def build_message(to: str, subject: str, body: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain="sitemaker")
+    message.set_content(body)
+    return message
+
+
+def send_mail(to: str, subject: str, body: str) -> bool:
+    config = current_app.config
+    message = build_message(to, subject, body)
+    try:
+        if config.get("MAIL_SERVER"):
+            _send_smtp(message)
+        else:
+            _write_outbox(message)
+            current_app.logger.info("mail to %s: %s\n%s", to, subject, body)
+    except (OSError, smtplib.SMTPException) as error:
+        current_app.logger.error("mail to %s failed: %s", to, error)
+        return False
+    return True
+
+
+def _send_smtp(message: EmailMessage) -> None:
+    config = current_app.config
+    timeout = float(config.get("MAIL_TIMEOUT", 10))
+    with smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=timeout) as smtp:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls(context=ssl.create_default_context())
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+        smtp.send_message(message)
+
+
+def _write_outbox(message: EmailMessage) -> None:
+    outbox = Path(current_app.config["MAIL_OUTBOX"])
+    outbox.mkdir(parents=True, exist_ok=True)
+    name = f"{time.time_ns()}.eml"
+    (outbox / name).write_bytes(bytes(message))
