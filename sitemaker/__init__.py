@@ -41,6 +41,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
 
 
 def init_extensions(app: Flask) -> None:
+    from . import assets as asset_bundles
     from . import models  # noqa: F401  (registers the tables with the metadata)
     from .services import sessions
 
@@ -51,6 +52,7 @@ def init_extensions(app: Flask) -> None:
     ext.cache.init_app(app)
     ext.limiter.init_app(app)
     ext.login_manager.init_app(app)
+    asset_bundles.init_app(app)
     sessions.init_app(app)
 
 

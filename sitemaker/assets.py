@@ -1,0 +1,37 @@
+"""Flask-Assets bundles: one per division, one per visitor theme, minified into static/gen/.
+`flask assets build` builds them ahead of deployment; production serves only prebuilt files."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_assets import Bundle
+
+from .extensions import assets
+
+BUNDLES = {
+    "home_css": Bundle("home/home.css", filters="cssmin", output="gen/home.%(version)s.css"),
+    "dash_css": Bundle("dash/dash.css", filters="cssmin", output="gen/dash.%(version)s.css"),
+    "theme_plain_css": Bundle(
+        "site/themes/plain.css", filters="cssmin", output="gen/plain.%(version)s.css"
+    ),
+}
+
+
+def init_app(app: Flask) -> None:
+    # Resolve sources from the one static folder by plain path: Flask-Assets would otherwise
+    # read "home/…" and "site/…" as blueprint names. Output URLs are host-relative, because
+    # /static/ is served on every host (by nginx in production, by tenant_static here).
+    app.config.setdefault("ASSETS_LOAD_PATH", [app.static_folder])
+    app.config.setdefault("ASSETS_DIRECTORY", app.static_folder)
+    app.config.setdefault("ASSETS_URL", app.static_url_path)
+    app.config.setdefault("ASSETS_URL_EXPIRE", False)  # the hash in the name busts caches
+    assets.init_app(app)
+    app.add_url_rule(
+        f"{app.static_url_path}/<path:filename>",
+        endpoint="tenant_static",
+        subdomain="<site_subdomain>",
+        view_func=lambda site_subdomain, filename: app.send_static_file(filename),
+    )
+    for name, bundle in BUNDLES.items():
+        if name not in assets:
+            assets.register(name, bundle)
