@@ -11,6 +11,7 @@ from .extensions import assets
 BUNDLES = {
     "home_css": Bundle("home/home.css", filters="cssmin", output="gen/home.%(version)s.css"),
     "dash_css": Bundle("dash/dash.css", filters="cssmin", output="gen/dash.%(version)s.css"),
+    "dash_js": Bundle("dash/editor.js", filters="jsmin", output="gen/dash.%(version)s.js"),
     "theme_plain_css": Bundle(
         "site/themes/plain.css", filters="cssmin", output="gen/plain.%(version)s.css"
     ),

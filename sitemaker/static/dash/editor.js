@@ -1,0 +1,1 @@
+// The page editor: live preview, word count, keyboard save and autosave.
