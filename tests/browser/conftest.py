@@ -1,0 +1,77 @@
+"""Browser journeys: a real server (gunicorn) and real headless Chromium driven by Playwright.
+Screenshots of each journey's key steps go to test-output/screenshots/<journey>/."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.components import missing, require_executable
+from tests.live import ROOT, LiveServer, scratch_postgres_url
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(os.environ.get("SITEMAKER_SCREENSHOTS", ROOT / "test-output" / "screenshots"))
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath).replace("\\", "/"):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> Iterator[LiveServer]:
+    root = tmp_path_factory.mktemp("live")
+    base = os.environ.get("TEST_DATABASE_URL")
+    url = scratch_postgres_url(base, "browser") if base else f"sqlite:///{root / 'live.db'}"
+    server = LiveServer(root=root, database_url=url).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    executable = require_executable("chromium", "/usr/bin/chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("playwright is not installed")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def context(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    context.set_default_timeout(10_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def shot(request):
+    """shot(page, "name") saves a full-page screenshot for this journey, numbered in order."""
+    journey = re.sub(r"\W+", "-", request.node.name).strip("-")
+    folder = SCREENSHOTS / journey
+    folder.mkdir(parents=True, exist_ok=True)
+    counter = iter(range(1, 100))
+
+    def take(page, name: str) -> Path:
+        path = folder / f"{next(counter):02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
