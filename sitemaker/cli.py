@@ -15,7 +15,7 @@ from .services.pages import create_page
 
 DEMO_PAGES = [
     ("Welcome", "welcome", True, "page",
-     "# Welcome to the demo site\n\nThis site is served by **sitemaker**. Every page is written in "
+     "This site is served by **sitemaker**. Every page is written in "
      "Markdown and rendered to safe HTML when it is saved.\n\n- Fast pages for visitors\n"
      "- An editor that never loses a word\n- Collaborators with real roles\n"),
     ("About", "about", False, "page",

@@ -23,7 +23,7 @@ def test_seed_demo_is_idempotent(app, runner, client):
     assert counts(app) == first
     response = client.get("/", subdomain="demo")
     assert response.status_code == 200
-    assert b"Welcome to the demo site" in response.data
+    assert b"This site is served by <strong>sitemaker</strong>" in response.data
 
 
 def test_seed_generated_sites(app, runner, client):
