@@ -88,3 +88,23 @@ def test_url_for_in_tenant_request_needs_no_subdomain(app, make_site):
         assert (
             url_for("site.page", slug="roses", _external=True) == "http://alice.example.test/roses"
         )
+
+
+def test_unexpected_error_is_a_500_page_in_the_division_look(make_app):
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+
+    @app.route("/explode")
+    def explode():
+        raise RuntimeError("boom")
+
+    response = app.test_client().get("/explode", base_url="http://example.test")
+    assert response.status_code == 500
+    assert b"Something went wrong" in response.data
+    assert b'class="brand"' in response.data  # the home layout
+    assert b"boom" not in response.data  # no internals leak
+
+
+def test_method_not_allowed_names_the_allowed_methods(client):
+    response = client.delete("/", base_url="http://example.test")
+    assert response.status_code == 405
+    assert "GET" in response.headers["Allow"]
