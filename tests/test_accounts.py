@@ -73,6 +73,8 @@ def test_duplicate_signup_in_another_case_is_a_field_error(app, client, make_use
     [
         ("not-an-email", PASSWORD, "Enter a valid email address"),
         ("", PASSWORD, "Enter your email address."),
+        ("   ", PASSWORD, "Enter your email address."),
+        ("dave@example.org", " " * 12, "Choose a password."),
         ("dave@example.org", "short", "Use at least 8 characters."),
         ("dave@example.org", "a" * 73, "Use at most 72 bytes"),
         ("dave@example.org", "ü" * 37, "Use at most 72 bytes"),  # 37 letters, 74 bytes

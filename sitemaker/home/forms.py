@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
-from wtforms.validators import InputRequired, Length, StopValidation, ValidationError
+from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 
 from ..extensions import db
 from ..models import Site
@@ -23,7 +23,7 @@ class EmailField(StringField):
     def __init__(self, label: str = "Email", **kwargs):
         super().__init__(
             label,
-            validators=[InputRequired("Enter your email address."), Length(max=320)],
+            validators=[DataRequired("Enter your email address."), Length(max=320)],
             filters=[strip],
             render_kw={"type": "email", "autocomplete": "email"},
             **kwargs,
@@ -41,7 +41,7 @@ class NewPasswordField(PasswordField):
     def __init__(self, label: str = "Password", **kwargs):
         super().__init__(
             label,
-            validators=[InputRequired("Choose a password.")],
+            validators=[DataRequired("Choose a password.")],
             render_kw={"autocomplete": "new-password", "minlength": accounts.PASSWORD_MIN_CHARS},
             **kwargs,
         )
@@ -65,13 +65,13 @@ class SigninForm(FlaskForm):
     # Not validated as an address: whatever was typed is looked up, lower-cased.
     email = StringField(
         "Email",
-        validators=[InputRequired("Enter your email address."), Length(max=320)],
+        validators=[DataRequired("Enter your email address."), Length(max=320)],
         filters=[strip],
         render_kw={"type": "email", "autocomplete": "username"},
     )
     password = PasswordField(
         "Password",
-        validators=[InputRequired("Enter your password."), Length(max=1000)],
+        validators=[DataRequired("Enter your password."), Length(max=1000)],
         render_kw={"autocomplete": "current-password"},
     )
     remember = BooleanField("Keep me signed in on this device")
@@ -88,13 +88,13 @@ class NewPasswordForm(FlaskForm):
 class NewSiteForm(FlaskForm):
     subdomain = StringField(
         "Address",
-        validators=[InputRequired("Choose an address."), Length(max=200)],
+        validators=[DataRequired("Choose an address."), Length(max=200)],
         filters=[strip],
         render_kw={"autocomplete": "off", "spellcheck": "false", "maxlength": 63},
     )
     title = StringField(
         "Title",
-        validators=[InputRequired("Give your site a title."), Length(max=200)],
+        validators=[DataRequired("Give your site a title."), Length(max=200)],
         filters=[strip],
     )
 
