@@ -61,3 +61,8 @@ SITE_MAX_PAGES = 1000
 
 ASSETS_AUTO_BUILD = True
 ASSETS_DEBUG = False
+
+# Sign-in, sign-up and password-reset submissions, per client address and per account (the
+# email typed). Read on every request, so a config file can tighten or loosen them.
+RATELIMIT_AUTH = "10 per minute;100 per hour"
+RATELIMIT_AUTH_ACCOUNT = "5 per minute;30 per hour"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -72,14 +74,30 @@ def handle_http_exception(error: HTTPException):
         reset = getattr(error, "retry_after", None) or (
             error.response.headers.get("Retry-After") if error.response else None
         )
+        reset = reset or _limiter_retry_after()
         retry_after = str(reset) if reset else None
-        message = f"Too many attempts. Try again in {retry_after or 'a minute'} seconds."
+        message = (
+            f"Too many attempts. Try again in {retry_after} seconds."
+            if retry_after
+            else "Too many attempts. Try again in a minute."
+        )
     response = render_error(error.code, message, retry_after)
     if error.code == 405 and error.valid_methods:
         return response[0], 405, {"Allow": ", ".join(error.valid_methods)}
     if error.code == 429 and retry_after:
         return response[0], 429, {"Retry-After": retry_after}
     return response
+
+
+def _limiter_retry_after() -> int | None:
+    """Seconds until the breached Flask-Limiter window resets, when that is what raised 429."""
+    from .extensions import limiter
+
+    try:
+        current = limiter.current_limit
+        return max(1, int(current.reset_at - time.time())) if current else None
+    except Exception:  # noqa: BLE001 - storage down: fall back to the generic wording
+        return None
 
 
 def handle_csrf_error(error: CSRFError):

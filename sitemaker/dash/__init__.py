@@ -8,4 +8,7 @@ bp = Blueprint("dash", __name__, template_folder="templates")
 bp.url_value_preprocessor(load_site)
 bp.url_defaults(add_site_subdomain)
 
+from . import auth  # noqa: E402,F401  (its gate runs before any dash view's)
+
+# isort: split
 from . import views  # noqa: E402,F401

@@ -1,0 +1,63 @@
+"""The door into the dashboard: who may pass, and the tenant half of the sign-in handoff.
+
+Sessions are host-only, so a tenant host knows nobody until the apex hands someone over
+(home.handoff) with a single-use token, exchanged here for this host's own session."""
+
+from __future__ import annotations
+
+from flask import abort, g, redirect, request, url_for
+from flask_login import current_user, login_user, logout_user
+
+from ..errors import render_error, wants_json
+from ..extensions import db
+from ..services import accounts
+from ..services.permissions import membership_for
+from ..services.redirects import safe_next
+from ..services.tokens import BadToken
+from . import bp
+
+# Endpoints that work without a member's session: they are how one gets (or ends) one.
+OPEN_ENDPOINTS = frozenset({"dash.session", "dash.signout"})
+
+
+@bp.before_request
+def require_member():
+    """Anonymous: off to the apex to sign in. Signed in but not a member: 403."""
+    if request.endpoint in OPEN_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
+        if wants_json():
+            return render_error(401)
+        next_path = safe_next(request.full_path.rstrip("?"), prefix="/admin/") or "/admin/"
+        return redirect(
+            url_for("home.handoff", site=g.site.subdomain, next=next_path, _external=True)
+        )
+    membership = membership_for(current_user.id, g.site.id)
+    if membership is None:
+        abort(403)
+    g.membership = membership
+    return None
+
+
+@bp.route("/session")
+def session():
+    """Exchange a handoff token from the apex for a session on this host."""
+    try:
+        user = accounts.redeem_handoff(request.args.get("token", ""), g.site)
+    except BadToken as error:
+        db.session.rollback()
+        return render_error(400, f"{error} Open the dashboard again to get a fresh sign-in link.")
+    db.session.commit()
+    logout_user()
+    login_user(user)
+    return redirect(safe_next(request.args.get("next"), prefix="/admin/") or url_for(".overview"))
+
+
+@bp.route("/signout", methods=["POST"])
+def signout():
+    """Sign out everywhere, from a tenant host."""
+    if current_user.is_authenticated:
+        accounts.end_sessions(current_user._get_current_object())
+        db.session.commit()
+    logout_user()
+    return redirect(url_for("home.index", _external=True))

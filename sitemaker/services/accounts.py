@@ -1,0 +1,209 @@
+"""Accounts: creating users, checking passwords, confirming addresses, resetting passwords and
+the signed tokens that carry a sign-in from the apex to a tenant host."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app, url_for
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import bcrypt, db
+from ..models import Site, User
+from ..models.common import utcnow
+from .mail import send_mail
+from .tokens import BadToken, issue_token, read_token, spend_token
+
+CONFIRM_MAX_AGE = 24 * 3600
+RESET_MAX_AGE = 3600
+HANDOFF_MAX_AGE = 60
+PASSWORD_MIN_CHARS = 8
+PASSWORD_MAX_BYTES = 72  # bcrypt's limit; bcrypt 5 raises beyond it instead of truncating
+
+
+class EmailTaken(Exception):
+    """Another account already uses this address."""
+
+
+def normalize_email(raw: str) -> str:
+    """The stored form of an address: validated, ASCII domain, lower-cased. ValueError with a
+    message for people otherwise."""
+    try:
+        result = validate_email(raw.strip(), check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as error:
+        raise ValueError(f"Enter a valid email address ({error}).") from error
+    email = (result.ascii_email or result.normalized).lower()
+    if len(email) > 254:
+        raise ValueError("That email address is too long.")
+    return email
+
+
+def password_error(password: str) -> str | None:
+    """Why a new password is refused, or None."""
+    if len(password) < PASSWORD_MIN_CHARS:
+        return f"Use at least {PASSWORD_MIN_CHARS} characters."
+    if len(password.encode("utf-8", "surrogatepass")) > PASSWORD_MAX_BYTES:
+        return (
+            f"Use at most {PASSWORD_MAX_BYTES} bytes (letters outside A-Z may take 2-4 bytes each)."
+        )
+    if "\x00" in password:
+        return "A password cannot contain a NUL character."
+    return None
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+
+
+def _hash(password: str) -> str:
+    return bcrypt.generate_password_hash(password).decode("ascii")
+
+
+def create_user(email: str, password: str) -> User:
+    """A new, unconfirmed account; the caller commits. EmailTaken if the address is in use
+    (checked by the unique index, so two racing sign-ups cannot both win)."""
+    user = User(email=normalize_email(email), password_hash=_hash(password))
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise EmailTaken(email) from error
+    return user
+
+
+@cache
+def _dummy_hash(rounds: int) -> str:
+    return bcrypt.generate_password_hash("not a real password").decode("ascii")
+
+
+def _check(password_hash: str, password: str) -> bool:
+    try:
+        return bcrypt.check_password_hash(password_hash, password)
+    except ValueError:  # malformed stored hash, or a password bcrypt refuses
+        return False
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user whose email and password these are, or None. An unknown email costs one bcrypt
+    check too, so the answer takes the same time whether or not the account exists."""
+    usable = password.encode("utf-8", "surrogatepass")[:PASSWORD_MAX_BYTES]
+    candidate = usable.decode("utf-8", "ignore").replace("\x00", "")
+    too_long_or_odd = candidate != password
+    user = find_user(email)
+    if user is None:
+        _check(_dummy_hash(current_app.config["BCRYPT_LOG_ROUNDS"]), candidate)
+        return None
+    if not _check(user.password_hash, candidate) or too_long_or_odd:
+        return None
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """Sign the user out on every host: the auth version is part of every session's id."""
+    user.auth_version = User.auth_version + 1
+    db.session.flush()
+    db.session.refresh(user)
+
+
+def set_password(user: User, password: str) -> None:
+    """Change the password and end every existing session; the caller commits."""
+    user.password_hash = _hash(password)
+    end_sessions(user)
+
+
+def record_signin(user: User) -> None:
+    user.last_signin_at = utcnow()
+
+
+# Confirmation of the address -------------------------------------------------------------
+
+
+def confirmation_link(user: User) -> str:
+    token = issue_token("confirm", {"u": user.id, "e": user.email})
+    return url_for("home.confirm", token=token, _external=True)
+
+
+def send_confirmation(user: User) -> bool:
+    """Mail the confirmation link. False when mail failed (logged); the account stays."""
+    link = confirmation_link(user)
+    body = (
+        "Welcome to sitemaker.\n\n"
+        f"Confirm your email address by opening this link within 24 hours:\n\n{link}\n\n"
+        "If you did not sign up, ignore this message.\n"
+    )
+    return send_mail(user.email, "Confirm your email address", body)
+
+
+def confirm_email(token: str) -> User:
+    """Mark the address in the token confirmed (idempotent). BadToken when the link is bad,
+    expired, or for an address the account no longer has."""
+    data = read_token("confirm", token, CONFIRM_MAX_AGE)
+    user = db.session.get(User, data.get("u")) if isinstance(data.get("u"), int) else None
+    if user is None or user.email != data.get("e"):
+        raise BadToken("This link is not valid.")
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+    return user
+
+
+# Password reset --------------------------------------------------------------------------
+
+
+def send_reset(email: str) -> None:
+    """Mail a reset link if the address belongs to a confirmed account; otherwise do nothing.
+    The caller answers the same way either way."""
+    user = find_user(email)
+    if user is None or not user.is_confirmed:
+        return
+    token = issue_token("reset", {"u": user.id, "v": user.auth_version}, single_use=True)
+    link = url_for("home.reset_password", token=token, _external=True)
+    body = (
+        "Someone asked to reset the password of your sitemaker account.\n\n"
+        f"Choose a new password within an hour with this link (it works once):\n\n{link}\n\n"
+        "If it was not you, ignore this message; your password stays as it is.\n"
+    )
+    send_mail(user.email, "Reset your password", body)
+
+
+def user_for_reset(token: str) -> tuple[User, dict[str, Any]]:
+    """The user a reset link is for, and its payload; BadToken for a bad, expired or
+    outdated link (a password change since it was sent makes it outdated)."""
+    data = read_token("reset", token, RESET_MAX_AGE)
+    user = db.session.get(User, data.get("u")) if isinstance(data.get("u"), int) else None
+    if user is None or user.auth_version != data.get("v"):
+        raise BadToken("This link is no longer valid.")
+    return user, data
+
+
+def reset_password(token: str, password: str) -> User:
+    """Spend the link, set the password, end every session; the caller commits."""
+    user, data = user_for_reset(token)
+    spend_token(data, RESET_MAX_AGE)
+    set_password(user, password)
+    return user
+
+
+# Sign-in handoff from the apex to a tenant host ------------------------------------------
+
+
+def issue_handoff(user: User, site: Site) -> str:
+    return issue_token(
+        "handoff", {"u": user.id, "v": user.auth_version, "s": site.id}, single_use=True
+    )
+
+
+def redeem_handoff(token: str, site: Site) -> User:
+    """Spend a handoff token on the host of `site`; BadToken unless it was issued for this
+    site, within the last minute, to a user whose sessions have not been ended since."""
+    data = read_token("handoff", token, HANDOFF_MAX_AGE)
+    if data.get("s") != site.id or not isinstance(data.get("u"), int):
+        raise BadToken("This sign-in link is for another site.")
+    user = db.session.get(User, data["u"])
+    if user is None or user.auth_version != data.get("v"):
+        raise BadToken("This sign-in link is no longer valid.")
+    spend_token(data, HANDOFF_MAX_AGE)
+    return user
