@@ -8,6 +8,7 @@ import unicodedata
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 
 from ..extensions import db
 from ..models import Page, PageRevision, Site, User
@@ -116,3 +117,153 @@ def create_page(
     if status == "published":
         site.bump_content_version()
     return page
+
+
+class PageError(ValueError):
+    """Input a page cannot be saved with; `field` names the form field to show it on."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class SaveConflict(Exception):
+    """The page changed since the editor opened it. The loser's text is kept as `revision`."""
+
+    def __init__(self, page: Page, revision: PageRevision):
+        super().__init__("changed since you opened it")
+        self.page = page
+        self.revision = revision
+
+
+def max_body_chars() -> int:
+    return int(current_app.config.get("PAGE_MAX_BODY_CHARS", 1_000_000))
+
+
+def check_input(
+    site_id: int, *, title: str, body: str, slug: str, page_id: int | None = None
+) -> None:
+    """Raise PageError for a title, body or slug the page cannot have."""
+    if not title.strip():
+        raise PageError("title", "Give the page a title.")
+    if len(body) > max_body_chars():
+        raise PageError(
+            "body",
+            f"The text is too long: {len(body):,} characters, the limit is {max_body_chars():,}.",
+        )
+    problem = slug_error(slug)
+    if problem:
+        raise PageError("slug", problem)
+    holder = db.session.scalar(
+        sa.select(Page).where(Page.site_id == site_id, Page.slug == slug, Page.id != (page_id or 0))
+    )
+    if holder is not None:
+        where = "a page in the trash" if holder.deleted_at else f"“{holder.title}”"
+        raise PageError("slug", f"'{slug}' is already used by {where}; choose another.")
+
+
+def unique_slug(site_id: int, title: str) -> str:
+    """A free slug derived from the title: 'about', then 'about-2', 'about-3'..."""
+    base = slugify(title)[:90].strip("-") or "untitled"
+    if base in RESERVED_SLUGS:
+        base = f"{base}-page"
+    taken = set(
+        db.session.scalars(
+            sa.select(Page.slug).where(Page.site_id == site_id, Page.slug.startswith(base))
+        )
+    )
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def save_page(
+    site: Site,
+    page: Page,
+    *,
+    expected_version: int,
+    title: str,
+    body: str,
+    slug: str,
+    description: str,
+    status: str,
+    published_at: datetime | None,
+    author_id: int | None,
+    reason: str = "save",
+) -> Page:
+    """Save over `expected_version` only. The conditional UPDATE lets exactly one of two
+    concurrent saves win; the other gets SaveConflict with its text kept as a revision.
+    The caller commits (also after a conflict, to keep the revision)."""
+    slug = slug or unique_slug(site.id, title)
+    check_input(site.id, title=title, body=body, slug=slug, page_id=page.id)
+    now = utcnow()
+    was_public = page.status == "published"
+    if status == "published" and published_at is None:
+        published_at = page.published_at or now
+    result = db.session.execute(
+        sa.update(Page)
+        .where(Page.id == page.id, Page.site_id == site.id, Page.version == expected_version)
+        .values(
+            title=title,
+            body=body,
+            html=render_markdown(body),
+            slug=slug,
+            description=description,
+            status=status,
+            published_at=published_at,
+            version=Page.version + 1,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.refresh(page)
+        kept = _revision(page, title, body, "conflict", expected_version, author_id, now)
+        raise SaveConflict(page, kept)
+    db.session.refresh(page)
+    _revision(page, title, body, reason, page.version, author_id, now)
+    if was_public or status == "published":
+        site.bump_content_version()
+    return page
+
+
+def set_status(site: Site, page: Page, status: str, published_at: datetime | None = None) -> None:
+    """Publish (now, or at `published_at` to schedule) or unpublish without touching the text.
+    Bumps the page version so an editor open on the old state cannot silently undo it."""
+    if status == "published":
+        page.published_at = published_at or page.published_at or utcnow()
+    page.status = status
+    page.version = Page.version + 1
+    page.updated_at = utcnow()
+    site.bump_content_version()
+
+
+def _revision(
+    page: Page,
+    title: str,
+    body: str,
+    reason: str,
+    version: int,
+    author_id: int | None,
+    now: datetime,
+) -> PageRevision:
+    revision = PageRevision(
+        page_id=page.id,
+        site_id=page.site_id,
+        title=title,
+        body=body,
+        reason=reason,
+        page_version=version,
+        author_id=author_id,
+        created_at=now,
+    )
+    db.session.add(revision)
+    return revision
+
+
+def navigation_ids(site: Site) -> list[int]:
+    """The page ids the tenant put in the menu, in order; empty means "every page"."""
+    return [i for i in _json_list(site.navigation) if isinstance(i, int)]
