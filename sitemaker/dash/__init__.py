@@ -9,3 +9,5 @@ bp.url_value_preprocessor(load_site)
 bp.url_defaults(add_site_subdomain)
 
 from . import views  # noqa: E402,F401
+
+from . import danger, media, members, transfer  # noqa: E402,F401  # isort: skip

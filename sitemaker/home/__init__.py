@@ -5,3 +5,5 @@ from flask import Blueprint
 bp = Blueprint("home", __name__, template_folder="templates")
 
 from . import views  # noqa: E402,F401
+
+from . import invitations  # noqa: E402,F401  # isort: skip
