@@ -59,7 +59,6 @@ def export_site(site: Site) -> bytes:
     slug_by_id = {p.id: p.slug for p in pages}
     manifest = {
         "format": FORMAT,
-        "subdomain": site.subdomain,
         "settings": {name: getattr(site, name) for name in SETTINGS},
         "navigation": [slug_by_id[i] for i in _json_list(site.navigation) if i in slug_by_id],
         "media": [
