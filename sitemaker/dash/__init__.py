@@ -24,3 +24,5 @@ from . import auth  # noqa: E402,F401  (its gate runs before any dash view's)
 
 # isort: split
 from . import editor, navigation, overview, pages, revisions, settings, trash  # noqa: E402,F401
+
+from . import danger, media, members, transfer  # noqa: E402,F401  # isort: skip

@@ -8,3 +8,4 @@ from . import views  # noqa: E402,F401
 
 # isort: split
 from . import auth, handoff, sites  # noqa: E402,F401
+from . import invitations  # noqa: E402,F401  # isort: skip

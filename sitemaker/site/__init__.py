@@ -19,3 +19,5 @@ bp.url_value_preprocessor(load_site)
 bp.url_defaults(add_site_subdomain)
 
 from . import views  # noqa: E402,F401
+
+from . import media  # noqa: E402,F401  # isort: skip
