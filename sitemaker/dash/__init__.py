@@ -8,4 +8,4 @@ bp = Blueprint("dash", __name__, template_folder="templates")
 bp.url_value_preprocessor(load_site)
 bp.url_defaults(add_site_subdomain)
 
-from . import views  # noqa: E402,F401
+from . import domain, views  # noqa: E402,F401
