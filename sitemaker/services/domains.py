@@ -12,6 +12,8 @@ import dns.nameserver
 import dns.resolver
 import sqlalchemy as sa
 from flask import current_app, request
+from flask.globals import request_ctx
+from werkzeug.routing import MapAdapter
 
 from ..extensions import db
 from ..models import Site
@@ -168,3 +170,33 @@ def site_url(site: Site, path: str = "/") -> str:
     """An absolute URL on the site's public host, for canonical links, feeds and sitemaps."""
     scheme = current_app.config.get("PREFERRED_URL_SCHEME") or request.scheme
     return f"{scheme}://{public_host(site)}{path}"
+
+
+class CustomDomainAdapter(MapAdapter):
+    """URL building for a request on a custom domain: the site's own rules build relative
+    URLs, and external ones carry the custom host instead of <subdomain>.<SERVER_NAME>."""
+
+    custom_host: str = ""
+
+    def get_host(self, domain_part: str | None) -> str:
+        if domain_part is None or domain_part == self.subdomain:
+            return self.custom_host
+        return super().get_host(domain_part)
+
+
+def build_urls_on_custom_domain(site: Site) -> None:
+    """Rebind this request's URL adapter as if it had come in on the tenant subdomain (so
+    url_for sees the same subdomain and builds relative links), but naming the custom host."""
+    current = request_ctx.url_adapter
+    adapter = CustomDomainAdapter(
+        current.map,
+        current.server_name,
+        current.script_name,
+        site.subdomain,
+        current.url_scheme,
+        current.path_info,
+        current.default_method,
+        current.query_args,
+    )
+    adapter.custom_host = request.host
+    request_ctx.url_adapter = adapter

@@ -32,7 +32,7 @@ def load_site(endpoint: str | None, values: dict[str, Any] | None) -> None:
     subdomain = (values or {}).pop("site_subdomain", "")
     site = find_site(subdomain)
     if site is None and subdomain == "<invalid>":  # a host outside SERVER_NAME
-        site = custom_domain_site(endpoint, subdomain)
+        site = custom_domain_site(endpoint)
     if site is None:
         abort(404)
     g.site = site
@@ -41,7 +41,7 @@ def load_site(endpoint: str | None, values: dict[str, Any] | None) -> None:
     if (
         site.domain_verified_at is not None
         and visitor_endpoint(endpoint)
-        and not g.get("route_subdomain")
+        and not g.get("on_custom_domain")
     ):
         # One address per page for visitors and search engines: the verified domain.
         abort(redirect(_url_on(site.custom_domain), 301))
@@ -51,11 +51,11 @@ def visitor_endpoint(endpoint: str | None) -> bool:
     return bool(endpoint) and endpoint.startswith("site.")
 
 
-def custom_domain_site(endpoint: str | None, route_subdomain: str) -> Site | None:
+def custom_domain_site(endpoint: str | None) -> Site | None:
     """The tenant whose verified custom domain is the request host. Its pages are served
     there; its www/apex partner redirects to it; the dashboard stays on the tenant subdomain
     (sessions are host-only)."""
-    from .domains import verified_site_for
+    from .domains import build_urls_on_custom_domain, verified_site_for
 
     site, canonical = verified_site_for(request.host)
     if site is None:
@@ -64,9 +64,8 @@ def custom_domain_site(endpoint: str | None, route_subdomain: str) -> Site | Non
         abort(redirect(_url_on(tenant_host(site)), 302))
     if not canonical:
         abort(redirect(_url_on(site.custom_domain), 301))
-    # url_for builds relative links only when the rule's subdomain value equals the one
-    # this request matched with, so links stay on the custom domain.
-    g.route_subdomain = route_subdomain
+    g.on_custom_domain = True
+    build_urls_on_custom_domain(site)
     return site
 
 
@@ -81,7 +80,7 @@ def add_site_subdomain(endpoint: str, values: dict[str, Any]) -> None:
     if site is None or "site_subdomain" in values:
         return
     if current_app.url_map.is_endpoint_expecting(endpoint, "site_subdomain"):
-        values["site_subdomain"] = g.get("route_subdomain") or site.subdomain
+        values["site_subdomain"] = site.subdomain
 
 
 def tenant_host(site: Site) -> str:
