@@ -12,10 +12,26 @@ BUNDLES = {
     "home_css": Bundle("home/home.css", filters="cssmin", output="gen/home.%(version)s.css"),
     "dash_css": Bundle("dash/dash.css", filters="cssmin", output="gen/dash.%(version)s.css"),
     "dash_js": Bundle("dash/editor.js", filters="jsmin", output="gen/dash.%(version)s.js"),
-    "theme_plain_css": Bundle(
-        "site/themes/plain.css", filters="cssmin", output="gen/plain.%(version)s.css"
-    ),
 }
+
+
+def theme_bundle(theme: str) -> Bundle:
+    """A visitor theme's stylesheet: the shared base, then the theme's own rules."""
+    return Bundle(
+        "site/base.css",
+        f"site/themes/{theme}.css",
+        filters="cssmin",
+        output=f"gen/theme-{theme}.%(version)s.css",
+    )
+
+
+def _theme_bundles() -> dict[str, Bundle]:
+    from .site.theming import available_themes
+
+    return {f"theme_{name}_css": theme_bundle(name) for name in available_themes()}
+
+
+BUNDLES.update(_theme_bundles())
 
 
 def init_app(app: Flask) -> None:

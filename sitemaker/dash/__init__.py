@@ -23,6 +23,17 @@ def dash_helpers() -> dict:
 from . import auth  # noqa: E402,F401  (its gate runs before any dash view's)
 
 # isort: split
-from . import editor, navigation, overview, pages, revisions, settings, trash  # noqa: E402,F401
-
-from . import danger, media, members, transfer  # noqa: E402,F401  # isort: skip
+from . import (  # noqa: E402,F401
+    danger,
+    domain,
+    editor,
+    media,
+    members,
+    navigation,
+    overview,
+    pages,
+    revisions,
+    settings,
+    transfer,
+    trash,
+)

@@ -9,7 +9,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from flask import g, render_template
+from flask import g, render_template, request
 from jinja2 import BaseLoader, Environment, TemplateNotFound
 from werkzeug.security import safe_join
 
@@ -20,6 +20,14 @@ PREFIX = "theme:"
 
 def available_themes() -> list[str]:
     return sorted(p.name for p in THEMES_DIR.iterdir() if (p / "layout.html").is_file())
+
+
+_THEMES = frozenset(available_themes())
+
+
+def site_theme(site) -> str:
+    """The site's theme, or the default when the stored name is not a built-in theme."""
+    return site.theme if site.theme in _THEMES else DEFAULT_THEME
 
 
 class ThemeLoader(BaseLoader):
@@ -44,6 +52,19 @@ def theme_template(name: str, theme: str | None = None) -> str:
 
 
 def render_theme(name: str, **context) -> str:
-    """Render a visitor template in the current site's theme."""
-    theme = g.site.theme
-    return render_template(theme_template(name, theme), site=g.site, theme=theme, **context)
+    """Render a visitor template in the current site's theme, with what every page's head
+    needs (canonical address, description, icon)."""
+    from ..services.domains import site_url
+    from .views import favicon_url
+
+    site = g.site
+    theme = site_theme(site)
+    page = context.get("page")
+    on_home = page is not None and getattr(page, "is_home", False)
+    context.setdefault("canonical", site_url(site, "/" if on_home else request.path))
+    context.setdefault(
+        "description",
+        (page.description if page is not None else "") or site.description or site.tagline,
+    )
+    context.setdefault("favicon", favicon_url(site))
+    return render_template(theme_template(name, theme), site=site, theme=theme, **context)

@@ -1,15 +1,24 @@
-"""Visitor pages. Everything here is read-only and scoped by g.site."""
+"""Visitor pages. Everything here is read-only, scoped by g.site, and served through the page
+cache (services.http_cache), so a repeat visit costs one site lookup."""
 
-from flask import abort, g
+from __future__ import annotations
+
+from flask import Response, abort, current_app, g, redirect, request
 
 from ..extensions import db
 from ..models import Page
+from ..services.http_cache import cached_page
 from ..services.pages import navigation, visible
 from . import bp
+from .feeds import atom_feed, robots_txt, sitemap_xml
 from .theming import render_theme
+
+# A year: asset URLs carry a content hash or version, so a changed file has a new address.
+IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 @bp.route("/")
+@cached_page
 def index():
     site = g.site
     home = db.session.scalar(visible(site.id).where(Page.is_home).limit(1))
@@ -22,8 +31,58 @@ def index():
 
 
 @bp.route("/<slug>")
+@cached_page
 def page(slug: str):
     item = db.session.scalar(visible(g.site.id).where(Page.slug == slug))
     if item is None:
         abort(404)
     return render_theme("page.html", page=item, nav=navigation(g.site))
+
+
+@bp.route("/feed.xml")
+@cached_page
+def feed():
+    return Response(atom_feed(g.site), mimetype="application/atom+xml")
+
+
+@bp.route("/sitemap.xml")
+@cached_page
+def sitemap():
+    return Response(sitemap_xml(g.site), mimetype="application/xml")
+
+
+@bp.route("/robots.txt")
+@cached_page
+def robots():
+    return Response(robots_txt(g.site), mimetype="text/plain")
+
+
+@bp.route("/custom.css")
+def custom_css():
+    """The tenant's own CSS, linked after the theme's (never inlined: the CSP forbids inline
+    styles and a stylesheet cannot run script). The link carries ?v=<content_version>."""
+    response = _custom_css()
+    if response.status_code == 200 and request.args.get("v") == str(g.site.content_version):
+        response.headers["Cache-Control"] = IMMUTABLE
+    return response
+
+
+@cached_page
+def _custom_css():
+    return Response(g.site.custom_css or "", mimetype="text/css")
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says; send them to the real icon."""
+    response = redirect(favicon_url(g.site), 302)
+    response.cache_control.public = True
+    response.cache_control.max_age = int(current_app.config["VISITOR_MAX_AGE"])
+    return response
+
+
+def favicon_url(site) -> str:
+    if site.favicon:
+        return f"/media/{site.favicon}"
+    # Host-relative: /static/ is served on every host.
+    return f"{current_app.static_url_path}/site/favicon.svg"

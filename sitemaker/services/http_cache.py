@@ -1,0 +1,162 @@
+"""HTTP caching for visitor responses: validators (ETag, Last-Modified), 304s that render
+nothing, and a page cache shared by every app process.
+
+The key of a cached page holds the site's content version, so a publish (which bumps it in the
+same transaction) makes every process miss and render afresh: nothing is ever purged. A
+scheduled post changes what visitors see without a write, so an entry also records when the
+next scheduled item falls due and is not served after that moment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import wraps
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Response, current_app, g, make_response, request
+from werkzeug.http import parse_date
+
+from ..extensions import cache, db
+from ..models import Page, Site
+from ..models.common import utcnow
+
+# Bumped when the shape of a cached entry changes, so old entries are simply never read.
+ENTRY_FORMAT = 1
+
+
+@dataclass
+class CachedPage:
+    body: bytes
+    mimetype: str
+    etag: str
+    last_modified: datetime
+    # Naive UTC moment the next scheduled item appears; the entry is stale from then on.
+    valid_until: datetime | None
+
+
+def due_times(site_id: int, now: datetime) -> tuple[str, datetime | None]:
+    """(a marker of which published items are already due, the earliest published_at still to
+    come): the first changes when a scheduled item appears, the second says when that will be."""
+    published = sa.and_(
+        Page.site_id == site_id, Page.status == "published", Page.deleted_at.is_(None)
+    )
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(sa.case((Page.published_at <= now, 1))),
+            sa.func.max(sa.case((Page.published_at <= now, Page.published_at))),
+            sa.func.min(sa.case((Page.published_at > now, Page.published_at))),
+        ).where(published)
+    ).one()
+    latest = row[1]
+    if isinstance(latest, str):  # SQLite returns the aggregate of a CASE as text
+        latest = datetime.fromisoformat(latest)
+    upcoming = row[2]
+    if isinstance(upcoming, str):
+        upcoming = datetime.fromisoformat(upcoming)
+    return f"{row[0]}:{latest.isoformat() if latest else ''}", upcoming
+
+
+def page_key(site: Site) -> str:
+    return f"page:{ENTRY_FORMAT}:{site.id}:{site.content_version}:{request.host.lower()}:{request.path}"
+
+
+def make_etag(site: Site, due_marker: str) -> str:
+    """Weak-free strong validator from what decides the bytes: version, theme, host, path, and
+    which scheduled items are already out."""
+    parts = (
+        site.content_version,
+        site.theme,
+        request.host.lower(),
+        request.path,
+        due_marker,
+    )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+
+
+def last_modified(site: Site, due_marker: str) -> datetime:
+    latest_due = due_marker.partition(":")[2]
+    moments = [m for m in (site.updated_at, site.created_at) if m is not None]
+    if latest_due:
+        moments.append(datetime.fromisoformat(latest_due))
+    return max(moments).replace(microsecond=0)
+
+
+def is_not_modified(etag: str, modified: datetime) -> bool:
+    """RFC 9110: If-None-Match wins; If-Modified-Since is only read without it."""
+    if request.method not in ("GET", "HEAD"):
+        return False
+    if request.if_none_match:
+        return request.if_none_match.contains_weak(etag)
+    since = request.headers.get("If-Modified-Since")
+    if since:
+        parsed = parse_date(since)
+        if parsed is not None:
+            return modified.replace(tzinfo=UTC) <= parsed
+    return False
+
+
+def add_validators(response: Response, etag: str, modified: datetime) -> Response:
+    config = current_app.config
+    response.set_etag(etag)
+    response.last_modified = modified.replace(tzinfo=UTC)
+    response.cache_control.public = True
+    response.cache_control.max_age = int(config["VISITOR_MAX_AGE"])
+    response.cache_control.s_maxage = int(config["VISITOR_S_MAXAGE"])
+    return response
+
+
+def not_modified(etag: str, modified: datetime) -> Response:
+    return add_validators(Response(status=304), etag, modified)
+
+
+def serve_cached(view: Callable[..., Any], kwargs: dict[str, Any]) -> Response:
+    site: Site = g.site
+    now = utcnow()
+    key = page_key(site)
+    entry = _cache_call(cache.get, key)
+    if isinstance(entry, CachedPage) and (entry.valid_until is None or now < entry.valid_until):
+        g.page_cache = "hit"
+        if is_not_modified(entry.etag, entry.last_modified):
+            return not_modified(entry.etag, entry.last_modified)
+        response = Response(entry.body, mimetype=entry.mimetype)
+        return add_validators(response, entry.etag, entry.last_modified)
+
+    g.page_cache = "miss"
+    due_marker, next_due = due_times(site.id, now)
+    etag, modified = make_etag(site, due_marker), last_modified(site, due_marker)
+    if is_not_modified(etag, modified):
+        return not_modified(etag, modified)
+    response = make_response(view(**kwargs))
+    if response.status_code == 200 and not response.direct_passthrough:
+        _cache_call(
+            cache.set,
+            key,
+            CachedPage(response.get_data(), response.mimetype, etag, modified, next_due),
+            timeout=int(current_app.config.get("PAGE_CACHE_SECONDS", 3600)),
+        )
+        add_validators(response, etag, modified)
+    return response
+
+
+def _cache_call(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """A cache outage (Redis down) costs speed, never the page."""
+    try:
+        return method(*args, **kwargs)
+    except Exception as error:  # redis.ConnectionError and friends
+        current_app.logger.warning("page cache unavailable: %s", error)
+        return None
+
+
+def cached_page(view: Callable[..., Any]) -> Callable[..., Response]:
+    """Decorate a visitor view whose output depends only on the site's content, the host and
+    the path (never on the query string, cookies or the signed-in user)."""
+
+    @wraps(view)
+    def wrapper(**kwargs: Any) -> Response:
+        return serve_cached(view, kwargs)
+
+    return wrapper
