@@ -61,3 +61,9 @@ SITE_MAX_PAGES = 1000
 
 ASSETS_AUTO_BUILD = True
 ASSETS_DEBUG = False
+
+# Structured JSON log lines (production turns this on).
+LOG_JSON = False
+# A URL prefix of nginx's internal media location; when set, /media answers with an
+# X-Accel-Redirect to <prefix><site_id>/<stored name> instead of sending the bytes itself.
+MEDIA_ACCEL_REDIRECT = None
