@@ -8,6 +8,7 @@ import logging
 import sys
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from flask import Flask, current_app, g, has_request_context, request
 
 
@@ -20,12 +21,16 @@ class RequestContextFilter(logging.Filter):
             record.host = request.host
             record.method = request.method
             record.path = request.path
-            site = g.get("site")
-            if site is not None:
-                record.tenant = site.subdomain
-            else:
-                record.tenant = tenant_from_host(request.host)
+            record.tenant = loaded_subdomain(g.get("site")) or tenant_from_host(request.host)
         return True
+
+
+def loaded_subdomain(site) -> str | None:
+    """The tenant's subdomain only if already in memory: after a rollback (the database went
+    away) reading the attribute would query the database again, inside the log call."""
+    if site is None:
+        return None
+    return sa.inspect(site).dict.get("subdomain")
 
 
 def tenant_from_host(host: str) -> str | None:
