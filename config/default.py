@@ -66,3 +66,9 @@ ASSETS_DEBUG = False
 # email typed). Read on every request, so a config file can tighten or loosen them.
 RATELIMIT_AUTH = "10 per minute;100 per hour"
 RATELIMIT_AUTH_ACCOUNT = "5 per minute;30 per hour"
+
+# Structured JSON log lines (production turns this on).
+LOG_JSON = False
+# A URL prefix of nginx's internal media location; when set, /media answers with an
+# X-Accel-Redirect to <prefix><site_id>/<stored name> instead of sending the bytes itself.
+MEDIA_ACCEL_REDIRECT = None

@@ -15,3 +15,9 @@ SQLALCHEMY_ENGINE_OPTIONS = {
 }
 ASSETS_AUTO_BUILD = False
 HSTS_SECONDS = 31536000
+# One JSON line per log record on stderr, with host and tenant (sitemaker/logging.py).
+LOG_JSON = True
+LOG_LEVEL = "INFO"
+# nginx serves media through an internal location: the /media view answers with
+# X-Accel-Redirect: <this prefix><site_id>/<stored name> (see nginx/sitemaker.conf).
+MEDIA_ACCEL_REDIRECT = "/_media/"

@@ -30,6 +30,10 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     init_extensions(app)
     register_divisions(app)
 
+    from . import logging as structured_logging
+
+    structured_logging.init_app(app)
+
     from .errors import register_error_handlers
 
     register_error_handlers(app)
@@ -68,3 +72,9 @@ def register_divisions(app: Flask) -> None:
     app.register_blueprint(dash_bp, subdomain="<site_subdomain>", url_prefix="/admin")
     # Registered last: its catch-all /<slug> must not shadow the more specific divisions.
     app.register_blueprint(site_bp, subdomain="<site_subdomain>")
+
+    from .ops import bp as ops_bp
+    from .ops.health import bp as health_bp
+
+    app.register_blueprint(ops_bp, url_prefix="/ops")
+    app.register_blueprint(health_bp)

@@ -119,3 +119,7 @@ def register_cli(app: Flask) -> None:
         if count:
             made = seed_sites(count, pages, prefix)
             click.echo(f"{made} sites created, {count - made} already there")
+
+    from .ops import cli as ops_cli
+
+    ops_cli.init_app(app)

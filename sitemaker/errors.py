@@ -123,6 +123,8 @@ def handle_site_gone(error: SiteGone):
 def handle_database_down(error: OperationalError):
     db.session.rollback()
     current_app.logger.error("database unavailable: %s", error.orig)
+    # The rollback expired g.site; the themed error page would query the database again.
+    g.pop("site", None)
     body, code = render_error(503)
     return body, code, {"Retry-After": "5"}
 

@@ -1,0 +1,147 @@
+"""`flask users ...` and `flask sites ...`: clear output, exit codes, audit entries."""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from sitemaker.extensions import db
+from sitemaker.models import AuditLog, Media, Page, Site, User
+from sitemaker.models.common import utcnow
+from sitemaker.services import storage
+
+
+def audit_actions(app):
+    with app.app_context():
+        return [
+            (e.action, e.target, e.actor_email.startswith("cli"))
+            for e in db.session.scalars(sa.select(AuditLog).order_by(AuditLog.id))
+        ]
+
+
+def test_create_operator_new_and_existing(app, runner, make_user):
+    result = runner.invoke(args=["users", "create-operator", "  Root@Example.ORG "])
+    assert result.exit_code == 0, result.output
+    assert "created operator root@example.org; temporary password: " in result.output
+    make_user("someone@example.org")
+    result = runner.invoke(args=["users", "create-operator", "someone@example.org"])
+    assert result.output.strip() == "someone@example.org is now an operator"
+    result = runner.invoke(args=["users", "create-operator", "someone@example.org"])
+    assert "already an operator" in result.output
+    with app.app_context():
+        operators = db.session.scalars(sa.select(User.email).where(User.is_operator)).all()
+    assert sorted(operators) == ["root@example.org", "someone@example.org"]
+    assert audit_actions(app) == [
+        ("user.operator", "user:root@example.org", True),
+        ("user.operator", "user:someone@example.org", True),
+    ]
+    result = runner.invoke(args=["users", "list", "--operators"])
+    assert "root@example.org\t" in result.output and "operator" in result.output
+
+
+def test_create_operator_rejects_bad_email(runner):
+    for bad in ("not-an-email", "", "a@b@c"):
+        result = runner.invoke(args=["users", "create-operator", bad])
+        assert result.exit_code == 1
+        assert "invalid email address" in result.output
+
+
+def test_sites_list_and_status_filter(app, runner, make_site):
+    make_site("alpha")
+    make_site("beta", status="suspended", status_reason="spam")
+    result = runner.invoke(args=["sites", "list"])
+    assert result.exit_code == 0
+    assert "alpha\tactive\t0 B" in result.output
+    assert "beta\tsuspended\t0 B\tspam" in result.output
+    result = runner.invoke(args=["sites", "list", "--status", "suspended"])
+    assert "alpha" not in result.output and "1 sites" in result.output
+    result = runner.invoke(args=["sites", "list", "--status", "weird"])
+    assert result.exit_code == 2 and "Invalid value" in result.output
+
+
+def test_suspend_unsuspend_delete_cycle(app, runner, make_site, make_page):
+    site = make_site("acme")
+    make_page(site, "Home", "hi", status="published", is_home=True)
+    client = app.test_client()
+    result = runner.invoke(args=["sites", "suspend", "ACME", "--reason", "Unpaid invoice"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "acme suspended: Unpaid invoice"
+    response = client.get("/", subdomain="acme")
+    assert response.status_code == 410 and b"Unpaid invoice" in response.data
+    result = runner.invoke(args=["sites", "unsuspend", "acme"])
+    assert result.exit_code == 0 and client.get("/", subdomain="acme").status_code == 200
+    result = runner.invoke(args=["sites", "unsuspend", "acme"])
+    assert result.exit_code == 1 and "acme is active, not suspended" in result.output
+    result = runner.invoke(args=["sites", "delete", "acme"], input="n\n")
+    assert result.exit_code == 1 and client.get("/", subdomain="acme").status_code == 200
+    result = runner.invoke(args=["sites", "delete", "acme", "--yes"])
+    assert result.exit_code == 0 and client.get("/", subdomain="acme").status_code == 410
+    result = runner.invoke(args=["sites", "suspend", "acme", "--reason", "x"])
+    assert result.exit_code == 1 and "deleted" in result.output
+    assert [a[0] for a in audit_actions(app)] == ["site.suspend", "site.unsuspend", "site.delete"]
+
+
+def test_bad_site_commands(app, runner, make_site):
+    make_site("acme")
+    cases = [
+        (["sites", "suspend", "nope", "--reason", "x"], 1, "no site with subdomain 'nope'"),
+        (["sites", "suspend", "acme", "--reason", "   "], 1, "--reason must not be empty"),
+        (["sites", "suspend", "acme", "--reason", "x" * 501], 1, "longer than 500"),
+        (["sites", "suspend", "acme"], 2, "Missing option '--reason'"),
+        (["sites", "delete", "../etc", "--yes"], 1, "no site with subdomain"),
+        (["sites", "unsuspend"], 2, "Missing argument"),
+    ]
+    for args, code, message in cases:
+        result = runner.invoke(args=args)
+        assert result.exit_code == code, (args, result.output)
+        assert message in result.output, (args, result.output)
+    with app.app_context():
+        assert db.session.scalar(sa.select(Site.status)) == "active"
+    assert audit_actions(app) == []
+
+
+def test_purge_only_past_the_grace_period(app, runner, make_site):
+    old = make_site("old", status="deleted", deleted_at=utcnow() - timedelta(days=31))
+    make_site("recent", status="deleted", deleted_at=utcnow() - timedelta(days=2))
+    make_site("alive")
+    with app.app_context():
+        storage.save(old.id, "a.txt", b"bytes")
+        db.session.add(Page(site_id=old.id, slug="p", title="P", body="", html=""))
+        db.session.commit()
+        path = storage.path_for(old.id, "a.txt")
+    assert path.exists()
+    result = runner.invoke(args=["sites", "purge", "--dry-run"])
+    assert result.output.splitlines() == ["would purge old", "1 sites to purge"]
+    result = runner.invoke(args=["sites", "purge"])
+    assert result.exit_code == 0 and result.output.splitlines() == ["purged old", "1 sites purged"]
+    with app.app_context():
+        left = sorted(db.session.scalars(sa.select(Site.subdomain)))
+        pages = db.session.scalar(sa.select(sa.func.count()).select_from(Page))
+        dialect = db.engine.dialect.name
+    assert left == ["alive", "recent"]
+    if dialect == "postgresql":  # SQLite runs without PRAGMA foreign_keys: no ON DELETE CASCADE
+        assert pages == 0
+    assert not path.exists()
+    assert audit_actions(app) == [("site.purge", "site:old", True)]
+
+
+def test_stats(app, runner, make_site, make_user, make_page):
+    site = make_site("acme")
+    make_site("zed", status="suspended")
+    make_user()
+    make_page(site, "One", "x")
+    with app.app_context():
+        db.session.add(
+            Media(site_id=site.id, stored_name="a", original_name="a", content_type="image/png",
+                  size=2048, sha256="0" * 64)
+        )  # fmt: skip
+        db.session.commit()
+    result = runner.invoke(args=["sites", "stats"])
+    assert result.exit_code == 0
+    assert result.output.splitlines() == [
+        "sites active: 1",
+        "sites suspended: 1",
+        "sites deleted: 0",
+        "users: 1",
+        "pages: 1",
+        "media files: 1 (2.0 KB)",
+    ]

@@ -1,0 +1,143 @@
+"""Two gunicorn instances behind one nginx upstream, sharing one PostgreSQL database and one
+Redis: no state lives in a process."""
+
+import re
+
+import pytest
+import redis
+import sqlalchemy as sa
+
+from sitemaker.extensions import db
+from sitemaker.models import Page, Site, User
+from sitemaker.services.pages import create_page
+from tests import servers
+from tests.components import free_port, missing, port_open
+
+pytestmark = pytest.mark.servers
+
+DOMAIN = "sitemaker.test"
+REDIS_URL = "redis://127.0.0.1:6379/12"  # a database number of its own on the shared Redis
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    url = servers.server_database_url()
+    if not port_open("127.0.0.1", 6379):
+        missing("Redis is not running on 127.0.0.1:6379")
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    tmp = tmp_path_factory.mktemp("scaleout")
+    seed_app = servers.prepare_database(url)
+    with seed_app.app_context():
+        site = Site(subdomain="acme", title="Acme")
+        operator = User(email="ops@example.org", password_hash="x", is_operator=True)
+        db.session.add_all([site, operator])
+        db.session.flush()
+        page = create_page(site, "News", "Version one", slug="news", status="published")
+        db.session.commit()
+        ids = {"site": site.id, "page": page.id, "operator": operator.get_id()}
+    extra = tmp / "limits.py"
+    extra.write_text('RATELIMIT_AUTH = "3 per minute"\n')
+    env = servers.production_env(
+        DOMAIN, url, SITEMAKER_REDIS_URL=REDIS_URL, APP_CONFIG_FILE=str(extra),
+        SITEMAKER_MEDIA_ROOT=str(tmp / "media"),
+    )  # fmt: skip
+    servers.build_assets(env)
+    started = []
+    try:
+        one = servers.start_gunicorn(env, tmp / "one", workers=1)
+        started.append(one)
+        two = servers.start_gunicorn(env, tmp / "two", workers=1)
+        started.append(two)
+        port = free_port()
+        conf = servers.render_nginx(
+            tmp / "nginx", domain=DOMAIN, upstreams=[one.port, two.port], http_port=port,
+            media_root=tmp / "media", micro_cache=False,
+        )  # fmt: skip
+        proxy = servers.start_nginx(conf, port, DOMAIN)
+        started.append(proxy)
+        yield {"one": one, "two": two, "nginx": proxy, "seed_app": seed_app, **ids}
+    finally:
+        for server in reversed(started):
+            server.stop()
+        with seed_app.app_context():
+            servers.clear_tables(db)
+            db.engine.dispose()
+        redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+def cookies_from(response, jar):
+    for header in response.headers.get("set-cookie", "").split(", "):
+        name, _, rest = header.partition("=")
+        if name.strip() in ("session", "remember_token"):
+            jar[name.strip()] = rest.split(";", 1)[0]
+    return "; ".join(f"{k}={v}" for k, v in jar.items())
+
+
+def test_a_session_made_on_one_instance_works_on_the_other(cluster):
+    jar = {}
+    cookie = servers.session_cookie(cluster["operator"])
+    path = f"/ops/sites/{cluster['site']}"
+    # Instance one adds a CSRF token to the session it hands out...
+    page = servers.request(cluster["one"].port, path, DOMAIN, headers={"Cookie": cookie})
+    assert page.status == 200
+    jar["session"] = cookie.split("=", 1)[1]
+    cookie = cookies_from(page, jar)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
+    # ...and instance two accepts both the sign-in and the token.
+    response = servers.request(
+        cluster["two"].port, f"/ops/sites/{cluster['site']}/suspend", DOMAIN, method="POST",
+        headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+        body=f"csrf_token={token}&reason=Checked+on+two".encode(),
+    )  # fmt: skip
+    assert response.status == 303, response.text
+    gone = servers.request(cluster["one"].port, "/", f"acme.{DOMAIN}")
+    assert gone.status == 410 and "Checked on two" in gone.text
+    servers.request(
+        cluster["one"].port, f"/ops/sites/{cluster['site']}/unsuspend", DOMAIN, method="POST",
+        headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+        body=f"csrf_token={token}".encode(),
+    )  # fmt: skip
+    # Through nginx, requests alternate between the instances; all see the same session.
+    for _ in range(6):
+        assert servers.request(cluster["nginx"].port, path, DOMAIN,
+                               headers={"Cookie": cookie}).status == 200  # fmt: skip
+    for instance in ("one", "two"):
+        assert f'"GET {path} HTTP/1.' in cluster[instance].log("access")
+
+
+def test_a_publish_on_one_is_seen_at_once_on_the_other(cluster):
+    host = f"acme.{DOMAIN}"
+    for instance in ("one", "two"):
+        assert "Version one" in servers.request(cluster[instance].port, "/news", host).text
+    with cluster["seed_app"].app_context():
+        page = db.session.get(Page, cluster["page"])
+        page.html = "<p>Version two</p>"
+        page.body = "Version two"
+        db.session.get(Site, cluster["site"]).bump_content_version()
+        db.session.commit()
+    for instance in ("one", "two", "nginx"):
+        text = servers.request(cluster[instance].port, "/news", host).text
+        assert "Version two" in text and "Version one" not in text, instance
+
+
+def test_a_rate_limit_counts_across_both(cluster):
+    one, two = cluster["one"].port, cluster["two"].port
+    form = servers.request(one, "/signin", DOMAIN)
+    if form.status == 404:
+        pytest.skip("/signin comes with the accounts division")
+    jar = {}
+    cookie = cookies_from(form, jar)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form.text).group(1)
+    body = f"csrf_token={token}&email=nobody%40example.org&password=wrong-password".encode()
+    headers = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
+    statuses = [
+        servers.request(port, "/signin", DOMAIN, method="POST", headers=headers, body=body).status
+        for port in (one, two, one, two)
+    ]
+    # RATELIMIT_AUTH = 3 per minute (APP_CONFIG_FILE): the fourth attempt, on the other
+    # instance, is over the shared limit.
+    assert 429 not in statuses[:3] and statuses[3] == 429, statuses
+    keys = redis.Redis.from_url(REDIS_URL).keys("*")
+    assert keys, "the limiter keeps its counters in Redis"
+    with cluster["seed_app"].app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
