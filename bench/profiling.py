@@ -27,6 +27,7 @@ def profile_pages(database_url: str, size: int, requests: int, out: Path) -> str
     ]
     for host, path in targets[:20]:  # warm up: imports, template compilation, connections
         client.get(path, headers={"Host": host})
+    statements = _statements_of_one_request(app, client, *targets[0])
     statuses: dict[int, int] = {}
     profiler = Profiler(interval=0.0005)
     profiler.start()
@@ -39,7 +40,38 @@ def profile_pages(database_url: str, size: int, requests: int, out: Path) -> str
         f"pyinstrument: {requests} tenant page requests through the WSGI app (test client), "
         f"{size:,} sites, uniform hosts; statuses {statuses}; "
         f"{per_request_ms:.2f} ms per request in-process\n\n"
+        f"Database work of one page request ({len(statements)} round trips):\n"
+        + "".join(f"  {line}\n" for line in statements)
+        + "\n"
     )
     text = head + profiler.output_text(unicode=False, color=False, show_all=False)
     out.write_text(text)
     return text
+
+
+def _statements_of_one_request(app, client, host: str, path: str) -> list[str]:
+    """What one request asks the database, first line of each statement; a pool checkout
+    with pre-ping costs one more round trip."""
+    import sqlalchemy as sa
+
+    from sitemaker.extensions import db
+
+    seen: list[str] = []
+
+    def on_execute(conn, cursor, statement, params, context, many):
+        seen.append(statement.split("\n")[0][:100])
+
+    def on_checkout(*args):
+        pre_ping = app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping")
+        seen.append("(pool checkout" + (" + pre-ping SELECT 1)" if pre_ping else ")"))
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", on_execute)
+    sa.event.listen(engine.pool, "checkout", on_checkout)
+    try:
+        client.get(path, headers={"Host": host})
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", on_execute)
+        sa.event.remove(engine.pool, "checkout", on_checkout)
+    return seen
