@@ -33,3 +33,11 @@ lint: $(VENV)/.dev
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache sitemaker/static/gen
+
+# make bench — the visitor-path benchmark (bench/README.md); BENCH_QUICK=1 for a 3 s dry run
+bench: $(VENV)/.dev
+	@command -v wrk >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && \
+		(apt-get install -y -q wrk || (apt-get update -q && apt-get install -y -q wrk)); } || \
+		{ echo "make bench: wrk is missing and could not be installed; install wrk (apt-get install wrk)"; exit 1; }
+	@command -v wrk >/dev/null 2>&1 || { echo "make bench: wrk is missing; install it (apt-get install wrk)"; exit 1; }
+	$(BIN)/python -m bench

@@ -1,0 +1,48 @@
+"""nginx configurations for a run: the repository's nginx/sitemaker.conf with loopback ports
+filled in, and a bare static server for nginx's own ceiling."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .settings import ROOT, SERVER_NAME
+
+REPOSITORY_CONF = ROOT / "nginx" / "sitemaker.conf"
+PLACEHOLDER_DOMAIN = "example.com"
+
+_LISTEN = re.compile(r"^(\s*)listen\s+([^;]*);", re.MULTILINE)
+# A `server` directive without a block is an upstream member (`server 127.0.0.1:8000 ...;`).
+_UPSTREAM_MEMBER = re.compile(r"(?<![\w$])server\s+(?!\{)[^;{}\n]*;")
+_CACHE_PATH = re.compile(r"(proxy_cache_path\s+)(\S+)")
+_SSL_LINE = re.compile(r"^\s*(ssl_\w+|http2)\s+[^;]*;\s*$", re.MULTILINE)
+
+
+def render_repository(source: str, *, listen_port: int, app_port: int, cache_dir: Path) -> str:
+    """The operator's config as an operator would deploy it on this machine: the placeholder
+    domain replaced, every listen on loopback:listen_port, every upstream member pointing at
+    the gunicorn under test, caches in the run's directory. TLS-only lines are dropped."""
+
+    def listen(match: re.Match) -> str:
+        indent, args = match.group(1), match.group(2)
+        if "[::" in args or " ssl" in f" {args}" or "443" in args:
+            return f"{indent}# (bench) dropped: listen {args};"
+        flags = " default_server" if "default_server" in args else ""
+        return f"{indent}listen 127.0.0.1:{listen_port}{flags};"
+
+    text = source.replace(PLACEHOLDER_DOMAIN, SERVER_NAME)
+    text = _LISTEN.sub(listen, text)
+    text = _UPSTREAM_MEMBER.sub(f"server 127.0.0.1:{app_port};", text)
+    text = _CACHE_PATH.sub(lambda m: f"{m.group(1)}{cache_dir}", text)
+    return _SSL_LINE.sub("", text)
+
+
+def static_server(listen_port: int, root: Path) -> str:
+    return f"""
+    server {{
+        listen 127.0.0.1:{listen_port};
+        server_name _;
+        root {root};
+        location / {{ try_files $uri =404; }}
+    }}
+"""

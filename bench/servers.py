@@ -1,0 +1,163 @@
+"""The processes a run starts: gunicorn (real app and floor, identical settings) and nginx."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from .settings import ROOT
+
+GUNICORN_CONF = """\
+# Written by bench/servers.py: the same settings for the real app and the floor.
+bind = "127.0.0.1:{port}"
+workers = {workers}
+worker_class = "sync"
+backlog = 2048
+timeout = 30
+accesslog = None
+errorlog = {errorlog!r}
+loglevel = "warning"
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Fetched:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def fetch(port: int, path: str, host: str, headers: dict[str, str] | None = None) -> Fetched:
+    """One request to loopback with a chosen Host, no redirects followed."""
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers or {})
+    req.add_unredirected_header("Host", host)
+    try:
+        with opener.open(req, timeout=10) as resp:
+            return Fetched(resp.status, dict(resp.headers.items()), resp.read())
+    except urllib.error.HTTPError as err:
+        return Fetched(err.code, dict(err.headers.items()), err.read())
+
+
+def wait_until_up(port: int, proc: subprocess.Popen, log: Path, what: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"bench: {what} exited ({proc.returncode}):\n{_tail(log)}")
+        with socket.socket() as s:
+            s.settimeout(0.5)
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise SystemExit(f"bench: {what} did not listen on port {port} within 60 s:\n{_tail(log)}")
+
+
+def _tail(log: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextmanager
+def gunicorn(
+    target: str, env: dict[str, str], workers: int, workdir: Path, name: str
+) -> Iterator[int]:
+    """Run `gunicorn <target>` from the repository root; yields its port."""
+    port = free_port()
+    log = workdir / f"{name}-gunicorn.log"
+    conf = workdir / f"{name}-gunicorn.conf.py"
+    conf.write_text(GUNICORN_CONF.format(port=port, workers=workers, errorlog=str(log)))
+    cmd = [sys.executable, "-m", "gunicorn", "-c", str(conf), target]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log.open("a"))
+    try:
+        wait_until_up(port, proc, log, f"gunicorn {target}")
+        yield port
+    finally:
+        stop(proc)
+
+
+NGINX_MAIN = """\
+# Written by bench/servers.py.
+worker_processes {workers};
+pid {dir}/nginx.pid;
+error_log {dir}/nginx-error.log warn;
+daemon off;
+events {{ worker_connections 4096; }}
+http {{
+    include {mime};
+    default_type application/octet-stream;
+    access_log off;
+    sendfile on;
+    client_body_temp_path {dir}/body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+{body}
+}}
+"""
+
+
+def nginx_executable() -> str | None:
+    for path in ("/usr/sbin/nginx", "/usr/bin/nginx"):
+        if os.path.isfile(path):
+            return path
+    return None
+
+
+@contextmanager
+def nginx(http_body: str, workdir: Path, port: int, name: str, workers: str = "auto"):
+    """Run nginx in the foreground with `http_body` inside its http block. Raises RuntimeError
+    with nginx's own message when the configuration does not load."""
+    exe = nginx_executable()
+    if exe is None:
+        raise RuntimeError("nginx is not installed")
+    folder = workdir / name
+    folder.mkdir(exist_ok=True)
+    mime = "/etc/nginx/mime.types"
+    conf = folder / "nginx.conf"
+    conf.write_text(NGINX_MAIN.format(workers=workers, dir=folder, mime=mime, body=http_body))
+    check = subprocess.run(
+        [exe, "-t", "-c", str(conf), "-p", str(folder)], capture_output=True, text=True
+    )
+    if check.returncode != 0:
+        raise RuntimeError(" ".join(check.stderr.strip().splitlines()[-2:]))
+    log = folder / "nginx-error.log"
+    proc = subprocess.Popen([exe, "-c", str(conf), "-p", str(folder)], stderr=log.open("a"))
+    try:
+        wait_until_up(port, proc, log, "nginx")
+        yield port
+    finally:
+        stop(proc)
