@@ -55,7 +55,11 @@ def password_error(password: str) -> str | None:
 
 
 def find_user(email: str) -> User | None:
-    return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    email = email.strip().lower()
+    # No stored address is this long or holds a NUL (which PostgreSQL refuses in a query).
+    if not email or len(email) > 320 or "\x00" in email:
+        return None
+    return db.session.scalar(sa.select(User).where(User.email == email))
 
 
 def _hash(password: str) -> str:
