@@ -34,7 +34,7 @@ def normalize_email(raw: str) -> str:
     try:
         result = validate_email(raw.strip(), check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as error:
-        raise ValueError(f"Enter a valid email address ({error}).") from error
+        raise ValueError(f"Enter a valid email address: {error}") from error
     email = (result.ascii_email or result.normalized).lower()
     if len(email) > 254:
         raise ValueError("That email address is too long.")
