@@ -72,6 +72,7 @@ def test_duplicate_signup_in_another_case_is_a_field_error(app, client, make_use
     ("email", "password", "message"),
     [
         ("not-an-email", PASSWORD, "Enter a valid email address"),
+        ("nul\x00@example.org", PASSWORD, "Enter a valid email address"),
         ("", PASSWORD, "Enter your email address."),
         ("   ", PASSWORD, "Enter your email address."),
         ("dave@example.org", " " * 12, "Choose a password."),
@@ -231,3 +232,11 @@ def test_nav_shows_what_fits_the_visitor(client, make_user, login):
     login(client, make_user())
     page = client.get("/", base_url=APEX).get_data(as_text=True)
     assert "My sites" in page and 'action="/signout"' in page and "Sign up" not in page
+
+
+@pytest.mark.parametrize("email", ["nul\x00@example.org", "\x00", "a" * 5000])
+def test_signin_with_odd_email_is_a_plain_failure(client, email):
+    response = signin(client, email, PASSWORD)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "do not match an account" in page or "cannot be longer" in page

@@ -135,3 +135,12 @@ def test_resend_confirmation_mails_a_new_link(app, client, make_user, login):
     assert message["To"] == "late@example.org"
     assert client.get(link_in(message, "confirm"), base_url=APEX).status_code == 302
     assert "Resend confirmation" not in client.get("/sites", base_url=APEX).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("title", ["nul\x00title", "bell\x07"])
+def test_title_with_control_characters_is_refused(app, client, make_user, login, title):
+    login(client, make_user())
+    response = new_site(client, "fine-name", title)
+    assert response.status_code == 200
+    assert "Use letters, digits and punctuation only." in response.get_data(as_text=True)
+    assert all_sites(app) == []

@@ -258,3 +258,17 @@ def test_signout_on_a_tenant_host_signs_out_everywhere(app, client, make_user, m
     assert response.status_code == 302 and response.headers["Location"] == "http://example.test/"
     assert client.get("/admin/", base_url=ALICE).status_code == 302
     assert client.get("/sites", base_url=APEX).status_code == 302  # the apex session ended too
+
+
+def test_anonymous_visitor_signs_in_once_and_lands_in_the_dashboard(client, make_user, make_site):
+    user = make_user("once@example.org")
+    make_site("alice", owner=user, title="Alice's Garden")
+    signin_page, visited = follow(client, client.get("/admin/?tab=drafts", base_url=ALICE))
+    assert visited[-1].startswith("http://example.test/signin?next=")
+    path = urlsplit(visited[-1])
+    response = signin(client, "once@example.org", PASSWORD, path=f"{path.path}?{path.query}")
+    landed, visited = follow(client, response)
+    assert landed.status_code == 200
+    assert "Alice&#39;s Garden" in landed.get_data(as_text=True)
+    assert visited[0] == "http://example.test/handoff?site=alice&next=/admin/?tab%3Ddrafts"
+    assert visited[-1] == "http://alice.example.test/admin/?tab=drafts"

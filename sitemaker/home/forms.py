@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import sqlalchemy as sa
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
@@ -111,6 +113,10 @@ class NewSiteForm(FlaskForm):
         if db.session.scalar(sa.select(Site.id).where(Site.subdomain == name)):
             raise ValidationError("That address is taken. Try another.")
         field.data = name
+
+    def validate_title(self, field: StringField) -> None:
+        if any(unicodedata.category(char) == "Cc" for char in field.data):
+            raise ValidationError("Use letters, digits and punctuation only.")
 
 
 class PostForm(FlaskForm):

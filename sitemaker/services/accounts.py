@@ -34,7 +34,7 @@ def normalize_email(raw: str) -> str:
     try:
         result = validate_email(raw.strip(), check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as error:
-        raise ValueError(f"Enter a valid email address ({error}).") from error
+        raise ValueError(f"Enter a valid email address: {error}") from error
     email = (result.ascii_email or result.normalized).lower()
     if len(email) > 254:
         raise ValueError("That email address is too long.")
@@ -55,7 +55,11 @@ def password_error(password: str) -> str | None:
 
 
 def find_user(email: str) -> User | None:
-    return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    email = email.strip().lower()
+    # No stored address is this long or holds a NUL (which PostgreSQL refuses in a query).
+    if not email or len(email) > 320 or "\x00" in email:
+        return None
+    return db.session.scalar(sa.select(User).where(User.email == email))
 
 
 def _hash(password: str) -> str:
