@@ -6,7 +6,7 @@ import time
 
 from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from .extensions import db
@@ -120,6 +120,14 @@ def handle_site_gone(error: SiteGone):
     return render_template("site/error.html", code=410, title=title, message=message), 410
 
 
+def handle_unstorable_data(error: DataError):
+    """A value the database cannot store (a NUL character on PostgreSQL, a number out of range)
+    is the client's mistake: 400, nothing written."""
+    db.session.rollback()
+    current_app.logger.info("refused unstorable input: %s", error.orig)
+    return render_error(400, "Part of what you sent cannot be stored (e.g. a NUL character).")
+
+
 def handle_database_down(error: OperationalError):
     db.session.rollback()
     current_app.logger.error("database unavailable: %s", error.orig)
@@ -140,6 +148,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(SiteGone, handle_site_gone)
+    app.register_error_handler(DataError, handle_unstorable_data)
     app.register_error_handler(OperationalError, handle_database_down)
     app.register_error_handler(InternalServerError, handle_server_error)
     app.register_error_handler(ServiceUnavailable, handle_http_exception)

@@ -108,3 +108,32 @@ def test_method_not_allowed_names_the_allowed_methods(client):
     response = client.delete("/", base_url="http://example.test")
     assert response.status_code == 405
     assert "GET" in response.headers["Allow"]
+
+
+def test_unstorable_input_is_a_400_and_nothing_is_written(make_app):
+    """PostgreSQL refuses NUL characters in text; SQLite stores them. Either way, no 500."""
+    from sitemaker.extensions import db
+    from sitemaker.models import Site
+
+    app = make_app(PROPAGATE_EXCEPTIONS=False, WTF_CSRF_ENABLED=False)
+
+    @app.route("/store", methods=["POST"])
+    def store():
+        from flask import request
+
+        db.session.add(Site(subdomain="nulsite", title=request.form["title"]))
+        db.session.commit()
+        return "stored"
+
+    response = app.test_client().post(
+        "/store", data={"title": "a\x00b"}, base_url="http://example.test"
+    )
+    with app.app_context():
+        count = db.session.scalar(db.select(db.func.count()).select_from(Site))
+        dialect = db.engine.dialect.name
+    if dialect == "postgresql":
+        assert response.status_code == 400
+        assert b"cannot be stored" in response.data
+        assert count == 0
+    else:
+        assert response.status_code == 200 and count == 1
