@@ -17,7 +17,7 @@ from functools import wraps
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, current_app, g, make_response, request
+from flask import Flask, Response, current_app, g, make_response, request, session
 from werkzeug.http import parse_date
 
 from ..extensions import cache, db
@@ -160,3 +160,17 @@ def cached_page(view: Callable[..., Any]) -> Callable[..., Response]:
         return serve_cached(view, kwargs)
 
     return wrapper
+
+
+def forget_session_reads(response: Response) -> Response:
+    """A page-cache response is the same for everyone, but Flask-Login reads the session after
+    every request, which makes Flask add `Vary: Cookie` and shared caches (CDNs, nginx) keep
+    one copy per visitor or none. Unless the session was written, the cookie did not matter."""
+    if g.get("page_cache") and not session.modified:
+        session.accessed = False
+    return response
+
+
+def init_app(app: Flask) -> None:
+    # First in the list, so it runs after every other after_request hook (they run reversed).
+    app.after_request_funcs.setdefault(None, []).insert(0, forget_session_reads)
