@@ -255,3 +255,13 @@ def test_visitor_pages_do_not_vary_by_cookie(app, client, make_site, make_page, 
     response = member.get("/about", subdomain="alice")
     assert response.status_code == 200 and "Cookie" not in response.headers.get("Vary", "")
     assert "Cookie" in member.get("/admin/", subdomain="alice").headers.get("Vary", "")
+
+
+def test_a_theme_switch_is_never_served_stale(app, client, make_site, make_page):
+    site = make_site("alice")
+    make_page(site, "About", status="published")
+    assert "theme-plain" in client.get("/about", subdomain="alice").text
+    with app.app_context():
+        db.session.get(Site, site.id).theme = "journal"  # even without a version bump
+        db.session.commit()
+    assert "theme-journal" in client.get("/about", subdomain="alice").text

@@ -61,7 +61,10 @@ def due_times(site_id: int, now: datetime) -> tuple[str, datetime | None]:
 
 
 def page_key(site: Site) -> str:
-    return f"page:{ENTRY_FORMAT}:{site.id}:{site.content_version}:{request.host.lower()}:{request.path}"
+    """Host, path and content version decide the bytes; the theme is there too so that a
+    theme switch is never served stale, even by code that forgot to bump the version."""
+    version = f"{site.id}:{site.content_version}:{site.theme}"
+    return f"page:{ENTRY_FORMAT}:{version}:{request.host.lower()}:{request.path}"
 
 
 def make_etag(site: Site, due_marker: str) -> str:
