@@ -72,3 +72,15 @@ LOG_JSON = False
 # A URL prefix of nginx's internal media location; when set, /media answers with an
 # X-Accel-Redirect to <prefix><site_id>/<stored name> instead of sending the bytes itself.
 MEDIA_ACCEL_REDIRECT = None
+# How long a rendered visitor page stays in the page cache. Its key holds the site's content
+# version, so a publish makes it unreachable at once; this only bounds memory use.
+PAGE_CACHE_SECONDS = 3600
+
+# Custom domains: the nameservers that verify `_sitemaker.<domain>` TXT records ("ip" or
+# "ip:port"; empty = the system resolver), and the address tenants point an apex A record at.
+DNS_NAMESERVERS: list = []
+DNS_TIMEOUT = 5.0
+PLATFORM_IPV4 = None
+
+# Strict-Transport-Security max-age in seconds; 0 = no header (production sets a year).
+HSTS_SECONDS = 0

@@ -280,3 +280,15 @@ def test_external_urls_on_a_custom_domain_carry_that_domain(app, make_site, make
         app.preprocess_request()
         assert url_for("site.page", slug="x") == "/x"
         assert url_for("site.page", slug="x", _external=True) == "http://www.alice-blog.org/x"
+
+
+def test_verify_is_rate_limited(app, owner_client):
+    token = csrf_token(owner_client)
+    codes = [
+        owner_client.post(
+            "/admin/domain", subdomain="alice", data={"csrf_token": token, "action": "verify"}
+        ).status_code
+        for _ in range(21)
+    ]
+    assert codes[:20] == [400] * 20  # "Attach a domain first."
+    assert codes[20] == 429

@@ -239,3 +239,29 @@ def test_feeds_have_validators_too(client, make_site, make_page, path):
     etag = response.headers["ETag"]
     again = client.get(path, subdomain="alice", headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.data == b""
+
+
+def test_visitor_pages_do_not_vary_by_cookie(app, client, make_site, make_page, make_user, login):
+    """Shared caches may keep one copy for everyone: the page is the same signed in or not."""
+    user = make_user()
+    site = make_site("alice", owner=user)
+    make_page(site, "About", status="published")
+    for _ in range(2):  # miss, then hit
+        response = client.get("/about", subdomain="alice")
+        assert "Cookie" not in response.headers.get("Vary", "")
+        assert "Set-Cookie" not in response.headers
+    member = app.test_client()
+    login(member, user, "alice")
+    response = member.get("/about", subdomain="alice")
+    assert response.status_code == 200 and "Cookie" not in response.headers.get("Vary", "")
+    assert "Cookie" in member.get("/admin/", subdomain="alice").headers.get("Vary", "")
+
+
+def test_a_theme_switch_is_never_served_stale(app, client, make_site, make_page):
+    site = make_site("alice")
+    make_page(site, "About", status="published")
+    assert "theme-plain" in client.get("/about", subdomain="alice").text
+    with app.app_context():
+        db.session.get(Site, site.id).theme = "journal"  # even without a version bump
+        db.session.commit()
+    assert "theme-journal" in client.get("/about", subdomain="alice").text

@@ -160,3 +160,50 @@ def test_default_colours_have_enough_contrast(theme):
 @pytest.mark.parametrize("theme", THEMES)
 def test_themes_are_responsive(theme):
     assert "@media (max-width" in (CSS_DIR / f"{theme}.css").read_text()
+
+
+@pytest.mark.browser
+def test_themes_and_custom_css_apply_in_a_real_browser_under_the_csp(
+    make_app, make_site, make_page
+):
+    """Chromium enforces the CSP: the theme and the tenant's stylesheet still apply, and
+    nothing is reported as blocked."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from tests.components import free_port, require_executable
+
+    chromium = require_executable("chromium", "/usr/bin/chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        from tests.components import missing
+
+        missing("playwright is not installed")
+    port = free_port()
+    app = make_app(SERVER_NAME=f"localhost:{port}")
+    site = make_site(
+        "journal", theme="journal", custom_css="body { background-color: rgb(1, 2, 3) }"
+    )
+    make_page(site, "About", "Hello.", status="published")
+    server = make_server("127.0.0.1", port, app)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=chromium, args=["--no-sandbox", "--disable-gpu"]
+            )
+            page = browser.new_page()
+            problems: list[str] = []
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.goto(f"http://journal.localhost:{port}/about")
+            font = page.evaluate("getComputedStyle(document.body).fontFamily")
+            background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+            browser.close()
+    finally:
+        server.shutdown()
+    assert "Georgia" in font or "serif" in font
+    assert background == "rgb(1, 2, 3)"  # custom CSS, linked after the theme, wins
+    assert problems == []

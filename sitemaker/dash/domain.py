@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import Length
 
-from ..extensions import db
+from ..extensions import db, limiter
 from ..services import domains
 from ..services.permissions import Permission, requires
 from ..services.tenancy import tenant_host
@@ -34,6 +34,7 @@ def dns_records(site) -> list[tuple[str, str, str]]:
 
 @bp.route("/domain", methods=["GET", "POST"])
 @requires(Permission.SETTINGS)
+@limiter.limit("20 per minute", methods=["POST"])  # each Verify is a DNS lookup
 def domain():
     site = g.site
     form = DomainForm()

@@ -17,7 +17,7 @@ from functools import wraps
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, current_app, g, make_response, request
+from flask import Flask, Response, current_app, g, make_response, request, session
 from werkzeug.http import parse_date
 
 from ..extensions import cache, db
@@ -61,7 +61,10 @@ def due_times(site_id: int, now: datetime) -> tuple[str, datetime | None]:
 
 
 def page_key(site: Site) -> str:
-    return f"page:{ENTRY_FORMAT}:{site.id}:{site.content_version}:{request.host.lower()}:{request.path}"
+    """Host, path and content version decide the bytes; the theme is there too so that a
+    theme switch is never served stale, even by code that forgot to bump the version."""
+    version = f"{site.id}:{site.content_version}:{site.theme}"
+    return f"page:{ENTRY_FORMAT}:{version}:{request.host.lower()}:{request.path}"
 
 
 def make_etag(site: Site, due_marker: str) -> str:
@@ -160,3 +163,17 @@ def cached_page(view: Callable[..., Any]) -> Callable[..., Response]:
         return serve_cached(view, kwargs)
 
     return wrapper
+
+
+def forget_session_reads(response: Response) -> Response:
+    """A page-cache response is the same for everyone, but Flask-Login reads the session after
+    every request, which makes Flask add `Vary: Cookie` and shared caches (CDNs, nginx) keep
+    one copy per visitor or none. Unless the session was written, the cookie did not matter."""
+    if g.get("page_cache") and not session.modified:
+        session.accessed = False
+    return response
+
+
+def init_app(app: Flask) -> None:
+    # First in the list, so it runs after every other after_request hook (they run reversed).
+    app.after_request_funcs.setdefault(None, []).insert(0, forget_session_reads)

@@ -2,6 +2,7 @@
 
 from flask import Blueprint
 
+from ..services import http_cache
 from ..services.tenancy import add_site_subdomain, load_site
 from .theming import ThemeLoader
 
@@ -17,6 +18,7 @@ class SiteBlueprint(Blueprint):
 bp = SiteBlueprint("site", __name__)
 bp.url_value_preprocessor(load_site)
 bp.url_defaults(add_site_subdomain)
+bp.record_once(lambda state: http_cache.init_app(state.app))
 
 from . import views  # noqa: E402,F401
 
