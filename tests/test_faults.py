@@ -255,7 +255,9 @@ def test_killed_worker_is_replaced(stack):
     after = servers.worker_pids(app)
     assert victim not in after and len(after - before) == 1
     assert set(load.counts("replaced")) == {200}
-    # At most the one request the dying worker held can fail; none hangs.
-    assert sum(n for o, n in load.counts("killed").items() if o != 200) <= 1
+    # At most the one request the dying worker held fails (nginx answers 502 for it, whichever
+    # phase it was sent in); none hangs.
+    failed = [o for _, o, _ in load.results if o != 200]
+    assert failed in ([], [502]), failed
     assert max(d for _, _, d in load.results) < 15
     assert app.alive()
