@@ -13,6 +13,8 @@ def release_session(error: BaseException | None = None) -> None:
     the connection after the response was built (a restart), the closing rollback fails; the
     connection is then discarded instead, so the visitor still gets the response and the pool
     opens a fresh connection next time, rather than the request ending in a bare 500."""
+    if not db.session.registry.has():  # the request never touched the database
+        return
     session = db.session()
     try:
         session.close()
