@@ -34,6 +34,10 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
 
     structured_logging.init_app(app)
 
+    from . import database
+
+    database.init_app(app)
+
     from .errors import register_error_handlers
 
     register_error_handlers(app)

@@ -75,3 +75,4 @@ def init_app(app: Flask) -> None:
         logger.handlers = [handler]
         logger.setLevel(level)
         logger.propagate = False
+        logger.disabled = False  # logging.config.fileConfig (Alembic's env.py) disables loggers

@@ -56,12 +56,17 @@ def request(
     body: bytes | None = None,
     tls: bool = False,
     timeout: float = 10.0,
+    source: str | None = None,
 ) -> Response:
     """One HTTP request to 127.0.0.1:port with the given Host (and SNI for TLS)."""
     if tls:
         conn = SNIConnection("127.0.0.1", port, timeout=timeout, sni=host.split(":")[0])
     else:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        # source: another loopback address (127.0.0.2...) stands for another client.
+        address = (source, 0) if source else None
+        conn = http.client.HTTPConnection(
+            "127.0.0.1", port, timeout=timeout, source_address=address
+        )
     try:
         all_headers = {"Host": host, **(headers or {})}
         conn.request(method, path, body=body, headers=all_headers)

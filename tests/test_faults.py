@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from sitemaker.extensions import db
 from sitemaker.models import Site
@@ -255,7 +256,31 @@ def test_killed_worker_is_replaced(stack):
     after = servers.worker_pids(app)
     assert victim not in after and len(after - before) == 1
     assert set(load.counts("replaced")) == {200}
-    # At most the one request the dying worker held can fail; none hangs.
-    assert sum(n for o, n in load.counts("killed").items() if o != 200) <= 1
+    # At most the one request the dying worker held fails (nginx answers 502 for it, whichever
+    # phase it was sent in); none hangs.
+    failed = [o for _, o, _ in load.results if o != 200]
+    assert failed in ([], [502]), failed
     assert max(d for _, _, d in load.results) < 15
     assert app.alive()
+
+
+def test_a_connection_dropped_after_the_response_is_built_still_answers(make_app):
+    """The server ends the connection between the view and the session's closing rollback
+    (what a restart does to an idle-in-transaction connection): the response still goes out
+    and the next request opens a fresh connection."""
+    app = make_app()
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("needs PostgreSQL: SQLite connections cannot be dropped by a server")
+
+    @app.route("/dropped")
+    def dropped():
+        pid = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+        with db.engine.connect() as other:
+            other.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        return "built"
+
+    client = app.test_client()
+    response = client.get("/dropped", base_url="http://example.test")
+    assert response.status_code == 200 and response.text == "built"
+    assert client.get("/healthz", base_url="http://example.test").status_code == 200

@@ -110,7 +110,7 @@ def test_static_is_served_by_nginx_on_every_host(stack):
     assert escape.status == 404 and "SECRET" not in escape.text
 
 
-def test_internal_media_location_is_not_public(stack, tmp_path):
+def test_internal_media_location_is_not_public(stack):
     assert get(stack, "/_media/1/secret.png", f"acme.{DOMAIN}").status == 404
 
 

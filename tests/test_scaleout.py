@@ -141,3 +141,26 @@ def test_a_rate_limit_counts_across_both(cluster):
     assert keys, "the limiter keeps its counters in Redis"
     with cluster["seed_app"].app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+
+
+def test_behind_nginx_each_client_has_its_own_limit(cluster):
+    """nginx passes the client's address in X-Forwarded-For and ProxyFix (PROXY_FIX_HOPS=1)
+    applies it: without that every visitor would share nginx's address, and one client's
+    failed sign-ins would lock everyone out."""
+    port = cluster["nginx"].port
+    if servers.request(port, "/signin", DOMAIN).status == 404:
+        pytest.skip("/signin comes with the accounts division")
+
+    def attempt(client: str, email: str) -> int:
+        form = servers.request(port, "/signin", DOMAIN, source=client)
+        cookie = cookies_from(form, {})
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form.text).group(1)
+        return servers.request(
+            port, "/signin", DOMAIN, method="POST", source=client,
+            headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+            body=f"csrf_token={token}&email={email}&password=wrong-password".encode(),
+        ).status  # fmt: skip
+
+    first = [attempt("127.0.0.2", f"a{i}%40example.org") for i in range(4)]
+    assert 429 not in first[:3] and first[3] == 429, first
+    assert attempt("127.0.0.3", "b%40example.org") != 429

@@ -1,0 +1,32 @@
+"""Ending a request's database session when the database has just gone away."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+from sqlalchemy.exc import DBAPIError
+
+from .extensions import db
+
+
+def release_session(error: BaseException | None = None) -> None:
+    """Close the request's session before Flask-SQLAlchemy removes it. If the server dropped
+    the connection after the response was built (a restart), the closing rollback fails; the
+    connection is then discarded instead, so the visitor still gets the response and the pool
+    opens a fresh connection next time, rather than the request ending in a bare 500."""
+    if not db.session.registry.has():  # the request never touched the database
+        return
+    session = db.session()
+    try:
+        session.close()
+    except DBAPIError as lost:
+        current_app.logger.warning("database connection lost at end of request: %s", lost.orig)
+        try:
+            session.invalidate()
+        except DBAPIError:
+            pass
+
+
+def init_app(app: Flask) -> None:
+    # Teardown functions run in reverse order of registration: this one runs before
+    # Flask-SQLAlchemy's own session removal, which init_extensions registered earlier.
+    app.teardown_appcontext(release_session)
