@@ -1,8 +1,14 @@
-"""Ending a request's database session when the database has just gone away."""
+"""Database connection behaviour: foreign keys on SQLite, and ending a request's session when
+the database has just gone away."""
 
 from __future__ import annotations
 
+import sqlite3
+from typing import Any
+
 from flask import Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from .extensions import db
@@ -26,7 +32,18 @@ def release_session(error: BaseException | None = None) -> None:
             pass
 
 
+def enforce_sqlite_foreign_keys(dbapi_connection: Any, connection_record: Any) -> None:
+    """SQLite ignores foreign keys unless asked on every connection; without this, ON DELETE
+    CASCADE (a purged site's pages, a deleted page's revisions) would only hold on PostgreSQL."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
 def init_app(app: Flask) -> None:
+    if not event.contains(Engine, "connect", enforce_sqlite_foreign_keys):
+        event.listen(Engine, "connect", enforce_sqlite_foreign_keys)
     # Teardown functions run in reverse order of registration: this one runs before
     # Flask-SQLAlchemy's own session removal, which init_extensions registered earlier.
     app.teardown_appcontext(release_session)
