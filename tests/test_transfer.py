@@ -244,6 +244,7 @@ BAD_ZIPS = {
         "2001 entries",
     ),
     "huge markdown": (make_zip({"big.md": "word " * 220_000}), 413, "too large"),
+    "long markdown": (make_zip({"long.md": "word " * 60_000}), 413, "the limit is 250,000"),
     "not utf-8": (make_zip({"latin.md": "café".encode("latin-1")}), 400, "not UTF-8"),
     "bad yaml": (make_zip({"a.md": "---\ntitle: [unclosed\n---\nx"}), 400, "not valid YAML"),
     "yaml list": (make_zip({"a.md": "---\n- a\n- b\n---\nx"}), 400, "key: value"),

@@ -22,7 +22,7 @@ from .markdown import render_markdown
 from .transfer import FORMAT, SETTINGS, ImportRefused, ImportReport
 from .transfer_import import STORED_NAME, _decode, page_fields, parse_document, read_archive
 
-CUSTOM_CSS_MAX = 100 * 1024
+CUSTOM_CSS_MAX = 50 * 1024  # as the settings form allows
 
 
 def _manifest(files: dict[str, bytes]) -> dict:

@@ -206,6 +206,12 @@ def page_fields(spec: PageSpec) -> dict:
     is_home = spec.meta.get("is_home", False)
     if not isinstance(is_home, bool):
         raise ImportRefused(f"{spec.source}: 'is_home' must be true or false.")
+    limit = int(current_app.config.get("PAGE_MAX_BODY_CHARS", 250_000))
+    if len(spec.body) > limit:
+        raise ImportRefused(
+            f"{spec.source}: the text is {len(spec.body):,} characters; the limit is {limit:,}.",
+            413,
+        )
     fields = {
         "title": title,
         "slug": slug,
