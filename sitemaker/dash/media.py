@@ -102,6 +102,10 @@ def delete_media(media_id: int):
     names = media_service.files_of(row)
     original = row.original_name
     media_service.delete_media(row)
+    if g.site.favicon in names:
+        # The site must not point visitors at a file that is gone.
+        g.site.favicon = None
+        g.site.bump_content_version()
     db.session.commit()
     media_service.forget_files(g.site.id, names)
     if wants_json():
