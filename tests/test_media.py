@@ -361,3 +361,21 @@ def test_unusual_but_valid_images_keep_what_matters(client, app, owner):
     assert rgba.getpixel((5, 5))[3] == 0  # still transparent
     assert served["cmyk.jpg"].size == (12, 8)
     assert served["deep.png"].size == (9, 9)
+
+
+def test_cleanup_after_a_failed_commit_spares_files_in_use(app, owner):
+    """A rolled-back upload removes what it wrote, except bytes a committed record now uses
+    (two requests uploading the same file at once write the same name)."""
+    from sitemaker.services import media as media_service
+    from sitemaker.services import storage
+
+    with app.test_request_context():
+        site = db.session.scalar(db.select(Site))
+        kept = media_service.prepare("kept.png", image_bytes("PNG"))
+        lost = media_service.prepare("lost.png", image_bytes("PNG", color=(9, 9, 9)))
+        media_service.store_all(site, [kept], None)
+        db.session.commit()
+        storage.save(site.id, lost.stored_name, lost.data)
+        media_service.forget_files(site.id, [kept.stored_name, lost.stored_name])
+        assert storage.read(site.id, kept.stored_name) == kept.data
+        assert storage.read(site.id, lost.stored_name) is None
