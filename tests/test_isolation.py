@@ -19,6 +19,7 @@ from sitemaker.extensions import db
 from sitemaker.models import Invitation, Media, Membership, PageRevision, User
 from sitemaker.models.common import utcnow
 from tests.conftest import host_url
+from tests.dash_helpers import csrf_from
 
 HOST = "acme"
 UNKNOWN_ID = 987654
@@ -132,7 +133,17 @@ def world(app, make_user, make_site, make_page, login):
     for name, user in clients.items():
         actors[name] = app.test_client()
         login(actors[name], user, HOST)
-    actors = {name: (client, csrf_for(app, client)) for name, client in actors.items()}
+    # Members take the token from a real form of their site; outsiders have no form to read,
+    # so theirs is put in their session the way Flask-WTF does it.
+    actors = {
+        name: (
+            client,
+            csrf_from(client, "/admin/media", HOST)
+            if name in MEMBER_ROLES
+            else csrf_for(app, client),
+        )
+        for name, client in actors.items()
+    }
     return {"actors": actors, "own": own, "other": other}
 
 
