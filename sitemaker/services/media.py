@@ -272,7 +272,7 @@ def forget_files(site_id: int, names: list[str]) -> None:
 
 
 def delete_media(media: Media) -> None:
-    """Remove the record now and the bytes after the caller's commit (see remove_files)."""
+    """Remove the record now; the caller commits, then removes the bytes (files_of)."""
     db.session.delete(media)
 
 

@@ -19,8 +19,15 @@ from ..site.theming import available_themes
 from . import media as media_service
 from . import quotas
 from .markdown import render_markdown
-from .transfer import FORMAT, SETTINGS, ImportRefused, ImportReport
-from .transfer_import import STORED_NAME, _decode, page_fields, parse_document, read_archive
+from .transfer import FORMAT, SETTINGS, ImportReport
+from .transfer_import import (
+    STORED_NAME,
+    ImportRefused,
+    _decode,
+    page_fields,
+    parse_document,
+    read_archive,
+)
 
 CUSTOM_CSS_MAX = 50 * 1024  # as the settings form allows
 
