@@ -290,12 +290,17 @@ def test_delete_media_removes_record_and_file(client, app, owner):
     response = upload(client, ("bye.png", image_bytes("PNG")))
     url = response.get_json()["files"][0]["url"]
     media_id = response.get_json()["files"][0]["id"]
+    with app.app_context():
+        db.session.scalar(db.select(Site)).favicon = url.rsplit("/", 1)[1]
+        db.session.commit()
     token = csrf_from(client, "/admin/media", "acme")
     response = client.post(
         f"/admin/media/{media_id}/delete", data={"csrf_token": token}, subdomain="acme"
     )
     assert response.status_code == 302
     assert media_rows(app) == [] and stored_files(app) == []
+    with app.app_context():
+        assert db.session.scalar(db.select(Site)).favicon is None
     assert client.get(url, subdomain="acme").status_code == 404
 
 
@@ -319,3 +324,58 @@ def test_author_deletes_own_files_only(client, app, owner, make_user, login):
     assert response.status_code == 403
     assert "Only editors" in response.get_json()["message"]
     assert len(media_rows(app)) == 1
+
+
+def odd_images() -> dict[str, bytes]:
+    frames = [Image.new("RGB", (30, 20), (i * 90, 0, 0)) for i in range(3)]
+    gif = io.BytesIO()
+    frames[0].save(gif, format="GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    palette = io.BytesIO()
+    pal = Image.new("P", (10, 10), 0)
+    pal.putpalette([255, 0, 0, 0, 255, 0])
+    pal.putpixel((0, 0), 1)
+    pal.save(palette, format="PNG", transparency=0)
+    cmyk = io.BytesIO()
+    Image.new("CMYK", (12, 8), (0, 50, 100, 0)).save(cmyk, format="JPEG")
+    deep = io.BytesIO()
+    Image.new("I;16", (9, 9), 40000).save(deep, format="PNG")
+    return {
+        "anim.gif": gif.getvalue(),
+        "palette.png": palette.getvalue(),
+        "cmyk.jpg": cmyk.getvalue(),
+        "deep.png": deep.getvalue(),
+    }
+
+
+def test_unusual_but_valid_images_keep_what_matters(client, app, owner):
+    images = odd_images()
+    response = upload(client, *images.items())
+    assert response.status_code == 201, response.data
+    served = {
+        f["name"]: Image.open(io.BytesIO(client.get(f["url"], subdomain="acme").data))
+        for f in response.get_json()["files"]
+    }
+    assert served["anim.gif"].n_frames == 3  # still animated
+    rgba = served["palette.png"].convert("RGBA")
+    assert rgba.getpixel((0, 0)) == (0, 255, 0, 255)
+    assert rgba.getpixel((5, 5))[3] == 0  # still transparent
+    assert served["cmyk.jpg"].size == (12, 8)
+    assert served["deep.png"].size == (9, 9)
+
+
+def test_cleanup_after_a_failed_commit_spares_files_in_use(app, owner):
+    """A rolled-back upload removes what it wrote, except bytes a committed record now uses
+    (two requests uploading the same file at once write the same name)."""
+    from sitemaker.services import media as media_service
+    from sitemaker.services import storage
+
+    with app.test_request_context():
+        site = db.session.scalar(db.select(Site))
+        kept = media_service.prepare("kept.png", image_bytes("PNG"))
+        lost = media_service.prepare("lost.png", image_bytes("PNG", color=(9, 9, 9)))
+        media_service.store_all(site, [kept], None)
+        db.session.commit()
+        storage.save(site.id, lost.stored_name, lost.data)
+        media_service.forget_files(site.id, [kept.stored_name, lost.stored_name])
+        assert storage.read(site.id, kept.stored_name) == kept.data
+        assert storage.read(site.id, lost.stored_name) is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import struct
 import zipfile
 from datetime import datetime, timedelta
 
@@ -226,7 +227,26 @@ def test_import_can_skip_existing_slugs(app, make_site, owner, login, make_page)
         assert db.session.scalar(db.select(Page.body).where(Page.slug == "about")) == "Ours."
 
 
+def corrupted(marker: bytes, offset: int, value: bytes) -> bytes:
+    """A real zip with one field of one of its directory records overwritten."""
+    data = bytearray(make_zip({"a.md": "x" * 100, "b.md": "y"}))
+    at = data.index(marker) + offset
+    data[at : at + len(value)] = value
+    return bytes(data)
+
+
+def shifted_directory() -> bytes:
+    """The end record points past the real central directory (zipfile: negative seek)."""
+    data = make_zip({"a.md": "x" * 100, "b.md": "y"})
+    at = data.index(b"PK\x05\x06") + 16
+    offset = struct.unpack("<I", data[at : at + 4])[0]
+    return data[:at] + struct.pack("<I", offset + 50) + data[at + 4 :]
+
+
 BAD_ZIPS = {
+    "unknown zip version": (corrupted(b"PK\x01\x02", 6, b"\xff\x00"), 400, "not a zip file"),
+    "bad entry offset": (corrupted(b"PK\x01\x02", 42, b"\x00\x00\x00\xf0"), 400, "damaged"),
+    "shifted directory": (shifted_directory(), 400, "damaged"),
     "not a zip": (b"PK\x03\x04 but not really a zip", 400, "not a zip file"),
     "a png": (image_bytes("PNG"), 400, "not a zip file"),
     "parent path": (make_zip({"../../evil.md": "x"}), 400, "unsafe path"),
@@ -244,6 +264,7 @@ BAD_ZIPS = {
         "2001 entries",
     ),
     "huge markdown": (make_zip({"big.md": "word " * 220_000}), 413, "too large"),
+    "long markdown": (make_zip({"long.md": "word " * 60_000}), 413, "the limit is 250,000"),
     "not utf-8": (make_zip({"latin.md": "café".encode("latin-1")}), 400, "not UTF-8"),
     "bad yaml": (make_zip({"a.md": "---\ntitle: [unclosed\n---\nx"}), 400, "not valid YAML"),
     "yaml list": (make_zip({"a.md": "---\n- a\n- b\n---\nx"}), 400, "key: value"),

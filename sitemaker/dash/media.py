@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from ..errors import wants_json
 from ..extensions import db
@@ -74,6 +75,11 @@ def _upload():
         return _fail(error.message, error.status)
     try:
         db.session.commit()
+    except IntegrityError:
+        # The same bytes were uploaded by a concurrent request a moment ago.
+        db.session.rollback()
+        media_service.forget_files(g.site.id, written)
+        return _fail("That file was uploaded at the same moment elsewhere; reload to see it.", 409)
     except Exception:
         db.session.rollback()
         media_service.forget_files(g.site.id, written)
@@ -102,6 +108,10 @@ def delete_media(media_id: int):
     names = media_service.files_of(row)
     original = row.original_name
     media_service.delete_media(row)
+    if g.site.favicon in names:
+        # The site must not point visitors at a file that is gone.
+        g.site.favicon = None
+        g.site.bump_content_version()
     db.session.commit()
     media_service.forget_files(g.site.id, names)
     if wants_json():

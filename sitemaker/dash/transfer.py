@@ -10,6 +10,8 @@ from ..models.common import utcnow
 from ..services import media as media_service
 from ..services import transfer
 from ..services.permissions import Permission, requires
+from ..services.transfer_apply import import_site as import_zip
+from ..services.transfer_import import ImportRefused
 from . import bp
 
 
@@ -43,14 +45,14 @@ def import_site():
     if upload is None or not upload.filename:
         return _refused("Choose a zip file to import (field 'file').")
     try:
-        report, written = transfer.import_site(
+        report, written = import_zip(
             g.site,
             upload.stream.read(),
             current_user,
             on_conflict=on_conflict,
             replace_settings=request.form.get("replace_settings") == "1",
         )
-    except transfer.ImportRefused as error:
+    except ImportRefused as error:
         db.session.rollback()
         return _refused(error.message, error.status)
     try:

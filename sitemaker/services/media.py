@@ -12,6 +12,7 @@ import io
 import warnings
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask import current_app
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
@@ -250,12 +251,28 @@ def store_all(
 
 
 def forget_files(site_id: int, names: list[str]) -> None:
+    """Remove files written for a transaction that did not commit, unless a committed record
+    (say, a concurrent upload of the same bytes) now uses them."""
+    if not names:
+        return
+    used = set(
+        db.session.scalars(
+            sa.select(Media.stored_name).where(
+                Media.site_id == site_id, Media.stored_name.in_(names)
+            )
+        )
+    ) | set(
+        db.session.scalars(
+            sa.select(Media.web_name).where(Media.site_id == site_id, Media.web_name.in_(names))
+        )
+    )
     for name in names:
-        storage.delete(site_id, name)
+        if name not in used:
+            storage.delete(site_id, name)
 
 
 def delete_media(media: Media) -> None:
-    """Remove the record now and the bytes after the caller's commit (see remove_files)."""
+    """Remove the record now; the caller commits, then removes the bytes (files_of)."""
     db.session.delete(media)
 
 

@@ -1,4 +1,5 @@
-"""Export a site as a zip, and import such a zip (or a zip of Markdown files) into a site.
+"""Export a site as a zip. Importing one (or a zip of Markdown files) is transfer_import
+(reading, checking) and transfer_apply (writing).
 
 The zip holds `pages/<slug>.md` (YAML front matter + Markdown), `media/<name>` and `site.json`
 (settings, navigation as slugs, media records). Exports are byte-for-byte repeatable: fixed
@@ -21,11 +22,11 @@ from ..extensions import db
 from ..models import Media, Page, Site
 from . import storage
 from .pages import _json_list
+from .transfer_import import DATE_FIELDS
 
 FORMAT = 1
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 SETTINGS = ("title", "tagline", "description", "theme", "custom_css", "favicon", "noindex")
-DATE_FIELDS = ("published_at", "created_at", "updated_at")
 
 
 def _date(value: datetime | None) -> str | None:
@@ -94,15 +95,6 @@ def export_site(site: Site) -> bytes:
     return out.getvalue()
 
 
-class ImportRefused(Exception):
-    """The zip cannot be imported; nothing was changed. The message says why."""
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
 @dataclass
 class ImportReport:
     created: list[str] = field(default_factory=list)
@@ -116,7 +108,3 @@ class ImportReport:
         lines += [f"'{old}' already exists; imported as '{new}'." for old, new in self.renamed]
         lines += [f"'{slug}' already exists; skipped." for slug in self.skipped]
         return lines + self.notes
-
-
-# Reading (transfer_import) and applying (transfer_apply) live apart to keep modules small.
-from .transfer_apply import import_site  # noqa: E402,F401

@@ -19,10 +19,17 @@ from ..site.theming import available_themes
 from . import media as media_service
 from . import quotas
 from .markdown import render_markdown
-from .transfer import FORMAT, SETTINGS, ImportRefused, ImportReport
-from .transfer_import import STORED_NAME, _decode, page_fields, parse_document, read_archive
+from .transfer import FORMAT, SETTINGS, ImportReport
+from .transfer_import import (
+    STORED_NAME,
+    ImportRefused,
+    _decode,
+    page_fields,
+    parse_document,
+    read_archive,
+)
 
-CUSTOM_CSS_MAX = 100 * 1024
+CUSTOM_CSS_MAX = 50 * 1024  # as the settings form allows
 
 
 def _manifest(files: dict[str, bytes]) -> dict:
@@ -72,10 +79,21 @@ def _already_clean(name: str, data: bytes) -> tuple[int | None, int | None] | No
             return None
 
 
+def _text(record: dict, key: str) -> str:
+    """A string from site.json, or "" for anything else a hand-edited file might hold."""
+    value = record.get(key)
+    return value if isinstance(value, str) else ""
+
+
 def _collect_media(files: dict[str, bytes], manifest: dict) -> tuple[list, dict[str, str]]:
     """[(Prepared, original)...] to store, and old name -> new name for links to rewrite."""
-    records = {m.get("name"): m for m in manifest.get("media", []) if isinstance(m, dict)}
-    web_names = {m.get("web_name") for m in records.values() if m.get("web_name")}
+    listed = manifest.get("media")
+    records = {
+        m["name"]: m
+        for m in (listed if isinstance(listed, list) else [])
+        if isinstance(m, dict) and isinstance(m.get("name"), str)
+    }
+    web_names = {_text(m, "web_name") for m in records.values()} - {""}
     prepared = []
     renames: dict[str, str] = {}
     for path, data in sorted(files.items()):
@@ -85,14 +103,14 @@ def _collect_media(files: dict[str, bytes], manifest: dict) -> tuple[list, dict[
         if name in web_names:
             continue
         record = records.get(name, {})
-        original = media_service.clean_name(record.get("original_name") or name)
+        original = media_service.clean_name(_text(record, "original_name") or name)
         size = _already_clean(name, data)
         if size is not None:
             ext = name.rsplit(".", 1)[1]
             item = media_service.Prepared(
                 original, media_service.CONTENT_TYPES[ext], ext, data, size[0], size[1]
             )
-            web = record.get("web_name")
+            web = _text(record, "web_name")
             if web and _already_clean(web, files.get(f"media/{web}", b"")) is not None:
                 item.web_data = files[f"media/{web}"]
         else:

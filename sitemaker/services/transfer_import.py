@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -20,13 +21,36 @@ from flask import current_app
 from ..models.common import utcnow
 from . import media as media_service
 from .pages import RESERVED_SLUGS, slug_error, slugify
-from .transfer import DATE_FIELDS, ImportRefused
 
 MAX_ENTRIES = 2000
 MAX_TOTAL_BYTES = 64 * 1024 * 1024
 MAX_MARKDOWN_BYTES = 1024 * 1024
 MAX_RATIO = 100  # a 1 GB file of zeros packs into ~1 MB: ratio ~1000
 STORED_NAME = re.compile(r"[0-9a-f]{64}\.(png|jpg|gif|webp|pdf)")
+DATE_FIELDS = ("published_at", "created_at", "updated_at")
+
+
+class ImportRefused(Exception):
+    """The zip cannot be imported; nothing was changed. The message says why."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+# What a damaged or hostile zip makes zipfile raise (found by mutating real exports).
+ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    struct.error,
+    NotImplementedError,
+    RuntimeError,
+    EOFError,
+    OSError,
+    ValueError,
+)
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 
 
@@ -56,7 +80,7 @@ def read_archive(data: bytes) -> dict[str, bytes]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as error:
+    except ZIP_ERRORS as error:
         raise ImportRefused(
             "That is not a zip file. Export a site, or zip a folder of .md files."
         ) from error
@@ -96,14 +120,7 @@ def read_archive(data: bytes) -> dict[str, bytes]:
         try:
             with archive.open(info) as handle:
                 content = handle.read(limit + 1)
-        except (
-            zipfile.BadZipFile,
-            zlib.error,
-            NotImplementedError,
-            RuntimeError,
-            EOFError,
-            OSError,
-        ) as error:
+        except ZIP_ERRORS as error:
             raise ImportRefused(f"{name} could not be read from the zip: it is damaged.") from error
         total += len(content)
         if len(content) > limit or total > MAX_TOTAL_BYTES:
@@ -206,6 +223,12 @@ def page_fields(spec: PageSpec) -> dict:
     is_home = spec.meta.get("is_home", False)
     if not isinstance(is_home, bool):
         raise ImportRefused(f"{spec.source}: 'is_home' must be true or false.")
+    limit = int(current_app.config.get("PAGE_MAX_BODY_CHARS", 250_000))
+    if len(spec.body) > limit:
+        raise ImportRefused(
+            f"{spec.source}: the text is {len(spec.body):,} characters; the limit is {limit:,}.",
+            413,
+        )
     fields = {
         "title": title,
         "slug": slug,
