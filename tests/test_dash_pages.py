@@ -336,3 +336,45 @@ def test_page_quota_is_a_clear_error(app, signed_in, make_site, owner, login):
         "/admin/pages/new", subdomain="tiny", data=form(signed_in, "tiny", title="One too many")
     )
     assert response.status_code == 422 and b"limit of 0 pages" in response.data
+
+
+def test_conflict_preview_shows_the_users_text(app, signed_in, site, make_page):
+    page = make_page(site, "Two", "base", slug="two")
+    signed_in.post(
+        f"/admin/pages/{page.id}/edit",
+        subdomain="acme",
+        data=form(signed_in, title="Two", slug="two", body="theirs", version="1"),
+    )
+    response = signed_in.post(
+        f"/admin/pages/{page.id}/edit",
+        subdomain="acme",
+        data=form(signed_in, title="Two", slug="two", body="**mine**", version="1"),
+    )
+    assert response.status_code == 409
+    assert b"data-preview><p><strong>mine</strong></p>" in response.data
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/pages/99999999999999999999999/edit",
+        "/admin/pages/99999999999999999999999/revisions",
+        "/admin/pages/1/revisions?rev=99999999999999999999999",
+        "/admin/pages/0/edit",
+        "/admin/pages/-1/edit",
+        "/admin/pages/abc/edit",
+        "/admin/pages?page=99999999999999999999999",
+        "/admin/pages?page=-5&status=%00&q=%25_%27",
+    ],
+)
+def test_absurd_ids_are_404(signed_in, site, make_page, path):
+    make_page(site, "One", slug="one")
+    response = signed_in.get(path, subdomain="acme")
+    assert response.status_code == (200 if "?page" in path else 404)
+
+
+def test_every_dash_view_declares_a_permission(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("dash."):
+            view = app.view_functions[rule.endpoint]
+            assert getattr(view, "required_permission", None), rule.endpoint

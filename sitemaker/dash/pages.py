@@ -10,12 +10,13 @@ from ..extensions import db
 from ..models import Page, User
 from ..models.common import utcnow
 from ..services import quotas, revisions, trash
-from ..services.markdown import word_count
+from ..services.markdown import render_markdown, word_count
 from ..services.pages import (
     PageError,
     SaveConflict,
     check_input,
     create_page,
+    max_body_chars,
     save_page,
     set_status,
     unique_slug,
@@ -52,7 +53,10 @@ def pages():
     if search:
         query = query.where(Page.title.ilike(f"%{search}%"))
     order = Page.published_at.desc() if kind == "post" else Page.updated_at.desc()
-    listing = db.paginate(query.order_by(order, Page.id.desc()), per_page=25, error_out=False)
+    number = min(max(request.args.get("page", 1, type=int), 1), 100_000)
+    listing = db.paginate(
+        query.order_by(order, Page.id.desc()), page=number, per_page=25, error_out=False
+    )
     authors = {
         u.id: u
         for u in db.session.scalars(
@@ -82,6 +86,15 @@ def _refuse_unless_publisher(form: PageForm, page: Page | None) -> None:
     was = page.published_at if page else None
     if form.status.data != "draft" or (form.published_at.data and form.published_at.data != was):
         abort(403)
+
+
+def _preview(form: PageForm, page: Page | None, fresh: bool) -> str:
+    """The preview pane's first content: the saved HTML, or the text being edited rendered the
+    way the site will render it (after a conflict, a refused save, a recovered autosave)."""
+    if fresh and page is not None:
+        return page.html
+    body = form.body.data or ""
+    return render_markdown(body) if len(body) <= max_body_chars() else ""
 
 
 def _field_error(form: PageForm, error: PageError) -> None:
@@ -129,6 +142,7 @@ def new_page():
         form=form,
         page=None,
         kind=kind,
+        preview=_preview(form, None, False),
         words=word_count(form.body.data or ""),
     ), status
 
@@ -197,6 +211,7 @@ def edit_page(page_id: int):
         kind=page.kind,
         autosaved=autosaved,
         conflict=conflict,
+        preview=_preview(form, page, request.method == "GET" and autosaved is None),
         words=word_count(form.body.data or ""),
         action_form=ConfirmForm(),
     ), status
