@@ -61,3 +61,6 @@ SITE_MAX_PAGES = 1000
 
 ASSETS_AUTO_BUILD = True
 ASSETS_DEBUG = False
+
+# Longest page text (Markdown characters) the editor saves; rendering ~250k takes ~1.5 s.
+PAGE_MAX_BODY_CHARS = 250_000

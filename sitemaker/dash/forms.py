@@ -47,6 +47,9 @@ class PageForm(FlaskForm):
         validators=[Optional()],
         description="A future time schedules it.",
     )
+    is_home = BooleanField(
+        "Use as the home page", description="Visitors see it at the site's address."
+    )
     version = IntegerField(
         widget=HiddenInput(),
         validators=[InputRequired("This form is damaged; reload the page and try again.")],

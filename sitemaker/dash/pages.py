@@ -18,6 +18,7 @@ from ..services.pages import (
     create_page,
     max_body_chars,
     save_page,
+    set_home,
     set_status,
     unique_slug,
 )
@@ -126,6 +127,8 @@ def new_page():
                 description=form.description.data or "",
                 published_at=form.published_at.data,
             )
+            if kind == "page" and can(Permission.PUBLISH) and form.is_home.data:
+                set_home(g.site, page, True)
             db.session.commit()
         except PageError as error:
             db.session.rollback()
@@ -183,6 +186,8 @@ def edit_page(page_id: int):
                 published_at=form.published_at.data,
                 author_id=user_id(),
             )
+            if page.kind == "page" and can(Permission.PUBLISH):
+                set_home(g.site, page, bool(form.is_home.data))
             db.session.commit()
         except PageError as error:
             db.session.rollback()

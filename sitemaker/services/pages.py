@@ -138,7 +138,7 @@ class SaveConflict(Exception):
 
 
 def max_body_chars() -> int:
-    return int(current_app.config.get("PAGE_MAX_BODY_CHARS", 1_000_000))
+    return int(current_app.config.get("PAGE_MAX_BODY_CHARS", 250_000))
 
 
 def check_input(
@@ -267,3 +267,18 @@ def _revision(
 def navigation_ids(site: Site) -> list[int]:
     """The page ids the tenant put in the menu, in order; empty means "every page"."""
     return [i for i in _json_list(site.navigation) if isinstance(i, int)]
+
+
+def set_home(site: Site, page: Page, is_home: bool) -> None:
+    """Make `page` the site's front page (one at most), or stop it being one."""
+    if page.is_home == is_home:
+        return
+    if is_home:
+        db.session.execute(
+            sa.update(Page)
+            .where(Page.site_id == site.id, Page.is_home.is_(True))
+            .values(is_home=False)
+            .execution_options(synchronize_session=False)
+        )
+    page.is_home = is_home
+    site.bump_content_version()

@@ -99,6 +99,8 @@
             form.setAttribute("action", data.edit_url);
             form.setAttribute("data-autosave-url", data.autosave_url);
             if (version) { version.value = data.version; }
+            var submit = form.querySelector("[data-submit]");
+            if (submit) { submit.textContent = "Save"; }
             if (window.history && window.history.replaceState) {
               window.history.replaceState(null, "", data.edit_url);
             }
