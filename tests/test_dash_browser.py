@@ -76,6 +76,16 @@ def test_editor_previews_autosaves_and_saves_with_ctrl_s(live, make_user, make_s
             with page.expect_navigation():
                 page.keyboard.press("Control+s")
             assert "Saved." in page.inner_text(".flashes")
+            assert page.url.endswith(f"/admin/pages/{page_id}/edit")  # no ?saved=1 to reopen
+            # Type, let autosave run, close the tab without saving: the words come back.
+            page.locator("[data-body]").press("Control+End")
+            page.locator("[data-body]").press_sequentially(" typed then closed")
+            page.wait_for_selector("[data-save-state][data-tone=ok]", timeout=15_000)
+            page.close()
+            reopened = context.new_page()
+            reopened.goto(f"{base}/admin/pages/{page_id}/edit")
+            assert reopened.input_value("[data-body]").endswith("and more typed then closed")
+            assert "kept by autosave" in reopened.inner_text(".notice")
         finally:
             browser.close()
     with app.app_context():

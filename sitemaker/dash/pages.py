@@ -53,7 +53,8 @@ def pages():
     search = (request.args.get("q") or "").strip()[:100]
     if search:
         query = query.where(Page.title.ilike(f"%{search}%"))
-    order = Page.published_at.desc() if kind == "post" else Page.updated_at.desc()
+    # Posts by date, unpublished drafts (no date yet) on top on both databases.
+    order = Page.published_at.desc().nulls_first() if kind == "post" else Page.updated_at.desc()
     number = min(max(request.args.get("page", 1, type=int), 1), 100_000)
     listing = db.paginate(
         query.order_by(order, Page.id.desc()), page=number, per_page=25, error_out=False

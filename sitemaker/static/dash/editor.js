@@ -150,6 +150,11 @@
       });
     }
 
+    // "?saved=1" shows the saved text over an autosave once; a reopened tab must not keep it.
+    if (/[?&]saved=1/.test(window.location.search) && window.history.replaceState) {
+      window.history.replaceState(null, "", window.location.pathname);
+    }
+
     body.addEventListener("input", changed);
     if (title) { title.addEventListener("input", changed); }
     countWords();
