@@ -364,7 +364,7 @@ def test_conflict_preview_shows_the_users_text(app, signed_in, site, make_page):
         "/admin/pages/-1/edit",
         "/admin/pages/abc/edit",
         "/admin/pages?page=99999999999999999999999",
-        "/admin/pages?page=-5&status=%00&q=%25_%27",
+        "/admin/pages?page=-5&status=%00&q=%25_%27%00",
     ],
 )
 def test_absurd_ids_are_404(signed_in, site, make_page, path):
@@ -451,3 +451,46 @@ def test_a_long_body_within_the_limit_saves(app, signed_in, site, make_page):
     )
     assert response.status_code == 302
     assert get_page(app, page.id).html.count("<p>") == 6000
+
+
+def test_nul_bytes_are_dropped_not_a_500(app, signed_in, site, make_page):
+    page = make_page(site, "Nul", "kept", slug="nul")
+    response = signed_in.post(
+        f"/admin/pages/{page.id}/edit",
+        subdomain="acme",
+        data=form(signed_in, title="N\x00ul", slug="nul", body="a\x00b", description="\x00",
+                  version="1"),
+    )  # fmt: skip
+    assert response.status_code == 302
+    saved = get_page(app, page.id)
+    assert (saved.title, saved.body) == ("Nul", "ab")
+    token = csrf_token(signed_in)
+    headers = {"X-CSRFToken": token, "Accept": "application/json"}
+    response = signed_in.post(
+        f"/admin/pages/{page.id}/autosave", subdomain="acme", headers=headers,
+        json={"title": "x\x00", "body": "c\x00d"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    response = signed_in.post(
+        "/admin/preview", subdomain="acme", headers=headers, json={"body": "e\x00f"}
+    )
+    assert response.status_code == 200 and "\x00" not in response.get_json()["html"]
+
+
+def test_emptied_slug_is_derived_again_without_clashing_with_itself(
+    app, signed_in, site, make_page
+):
+    page = make_page(site, "About", "x", slug="about")
+    make_page(site, "Other", slug="contact-us")
+    signed_in.post(
+        f"/admin/pages/{page.id}/edit",
+        subdomain="acme",
+        data=form(signed_in, title="About", slug="", body="x", version="1"),
+    )
+    assert get_page(app, page.id).slug == "about"
+    signed_in.post(
+        f"/admin/pages/{page.id}/edit",
+        subdomain="acme",
+        data=form(signed_in, title="Contact us", slug="", body="x", version="2"),
+    )
+    assert get_page(app, page.id).slug == "contact-us-2"

@@ -24,7 +24,7 @@ def _json_fields(*names: str) -> dict[str, str] | tuple:
         value = data.get(name, "")
         if not isinstance(value, str):
             return jsonify(error="bad_request", message=f"'{name}' must be a string."), 400
-        values[name] = value
+        values[name] = value.replace("\x00", "")  # PostgreSQL text cannot hold NUL
     if len(values.get("body", "")) > max_body_chars():
         message = f"The text is too long; the limit is {max_body_chars():,} characters."
         return jsonify(error="too_large", message=message), 413

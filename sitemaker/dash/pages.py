@@ -50,7 +50,7 @@ def pages():
         query = query.where(Page.status == "published", Page.published_at <= now)
     elif shown == "scheduled":
         query = query.where(Page.status == "published", Page.published_at > now)
-    search = (request.args.get("q") or "").strip()[:100]
+    search = (request.args.get("q") or "").replace("\x00", "").strip()[:100]
     if search:
         query = query.where(Page.title.ilike(f"%{search}%"))
     # Posts by date, unpublished drafts (no date yet) on top on both databases.

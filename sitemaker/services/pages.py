@@ -163,14 +163,17 @@ def check_input(
         raise PageError("slug", f"'{slug}' is already used by {where}; choose another.")
 
 
-def unique_slug(site_id: int, title: str) -> str:
-    """A free slug derived from the title: 'about', then 'about-2', 'about-3'..."""
+def unique_slug(site_id: int, title: str, page_id: int | None = None) -> str:
+    """A free slug derived from the title: 'about', then 'about-2', 'about-3'... A page
+    keeps its own slug when it would derive the same one."""
     base = slugify(title)[:90].strip("-") or "untitled"
     if base in RESERVED_SLUGS:
         base = f"{base}-page"
     taken = set(
         db.session.scalars(
-            sa.select(Page.slug).where(Page.site_id == site_id, Page.slug.startswith(base))
+            sa.select(Page.slug).where(
+                Page.site_id == site_id, Page.slug.startswith(base), Page.id != (page_id or 0)
+            )
         )
     )
     candidate, n = base, 1
@@ -197,7 +200,7 @@ def save_page(
     """Save over `expected_version` only. The conditional UPDATE lets exactly one of two
     concurrent saves win; the other gets SaveConflict with its text kept as a revision.
     The caller commits (also after a conflict, to keep the revision)."""
-    slug = slug or unique_slug(site.id, title)
+    slug = slug or unique_slug(site.id, title, page.id)
     check_input(site.id, title=title, body=body, slug=slug, page_id=page.id)
     now = utcnow()
     was_public = page.status == "published"
