@@ -84,3 +84,5 @@ PLATFORM_IPV4 = None
 
 # Strict-Transport-Security max-age in seconds; 0 = no header (production sets a year).
 HSTS_SECONDS = 0
+# Longest page text (Markdown characters) the editor saves; rendering ~250k takes ~1.5 s.
+PAGE_MAX_BODY_CHARS = 250_000

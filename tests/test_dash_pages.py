@@ -336,3 +336,163 @@ def test_page_quota_is_a_clear_error(app, signed_in, make_site, owner, login):
         "/admin/pages/new", subdomain="tiny", data=form(signed_in, "tiny", title="One too many")
     )
     assert response.status_code == 422 and b"limit of 0 pages" in response.data
+
+
+def test_conflict_preview_shows_the_users_text(app, signed_in, site, make_page):
+    page = make_page(site, "Two", "base", slug="two")
+    signed_in.post(
+        f"/admin/pages/{page.id}/edit",
+        subdomain="acme",
+        data=form(signed_in, title="Two", slug="two", body="theirs", version="1"),
+    )
+    response = signed_in.post(
+        f"/admin/pages/{page.id}/edit",
+        subdomain="acme",
+        data=form(signed_in, title="Two", slug="two", body="**mine**", version="1"),
+    )
+    assert response.status_code == 409
+    assert b"data-preview><p><strong>mine</strong></p>" in response.data
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/pages/99999999999999999999999/edit",
+        "/admin/pages/99999999999999999999999/revisions",
+        "/admin/pages/1/revisions?rev=99999999999999999999999",
+        "/admin/pages/0/edit",
+        "/admin/pages/-1/edit",
+        "/admin/pages/abc/edit",
+        "/admin/pages?page=99999999999999999999999",
+        "/admin/pages?page=-5&status=%00&q=%25_%27%00",
+    ],
+)
+def test_absurd_ids_are_404(signed_in, site, make_page, path):
+    make_page(site, "One", slug="one")
+    response = signed_in.get(path, subdomain="acme")
+    assert response.status_code == (200 if "?page" in path else 404)
+
+
+def test_every_dash_view_declares_a_permission(app):
+    from sitemaker.dash.auth import OPEN_ENDPOINTS
+
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("dash.") and rule.endpoint not in OPEN_ENDPOINTS:
+            view = app.view_functions[rule.endpoint]
+            assert getattr(view, "required_permission", None), rule.endpoint
+
+
+def test_two_processes_saving_the_same_version_cannot_both_win(make_app, app, site, make_page):
+    """Two apps (like two gunicorn workers) both opened version 1 and save at once."""
+    import threading
+
+    from sitemaker.services.pages import SaveConflict, save_page
+
+    page = make_page(site, "Race", "start", slug="race")
+    apps = [make_app(), make_app()]
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def worker(worker_app, text):
+        with worker_app.app_context():
+            mine = db.session.get(Page, page.id)
+            owner_site = db.session.get(Site, site.id)
+            barrier.wait()
+            try:
+                save_page(
+                    owner_site, mine, expected_version=1, title="Race", body=text, slug="race",
+                    description="", status="draft", published_at=None, author_id=None,
+                )  # fmt: skip
+                db.session.commit()
+                outcomes.append("won")
+            except SaveConflict:
+                db.session.commit()
+                outcomes.append("conflict")
+            except sa.exc.OperationalError:  # SQLite: the database was locked for the loser
+                db.session.rollback()
+                outcomes.append("locked")
+            finally:
+                db.session.remove()
+
+    threads = [
+        threading.Thread(target=worker, args=(a, t)) for a, t in zip(apps, ("A", "B"), strict=True)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(outcomes)[-1] == "won" and outcomes.count("won") == 1, outcomes
+    saved = get_page(app, page.id)
+    assert saved.version == 2 and saved.body in ("A", "B")
+    kept = [r for r in revisions_of(app, page.id) if r.reason == "conflict"]
+    loser = "B" if saved.body == "A" else "A"
+    assert [r.body for r in kept] == ([loser] if "conflict" in outcomes else [])
+
+
+def test_one_page_is_the_home_page(app, signed_in, site, make_page):
+    first = make_page(site, "Front", "front text", slug="front", status="published", is_home=True)
+    second = make_page(site, "New front", "new front text", slug="new-front", status="published")
+    response = signed_in.post(
+        f"/admin/pages/{second.id}/edit",
+        subdomain="acme",
+        data=form(signed_in, title="New front", slug="new-front", body="new front text",
+                  status="published", version="1", is_home="y"),
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert get_page(app, second.id).is_home and not get_page(app, first.id).is_home
+    assert b"new front text" in signed_in.get("/", subdomain="acme").data
+
+
+def test_a_long_body_within_the_limit_saves(app, signed_in, site, make_page):
+    page = make_page(site, "Long", "short", slug="long")
+    body = "A sentence of a long chapter.\n\n" * 6000  # ~186k characters
+    response = signed_in.post(
+        f"/admin/pages/{page.id}/edit",
+        subdomain="acme",
+        data=form(signed_in, title="Long", slug="long", body=body, version="1"),
+    )
+    assert response.status_code == 302
+    assert get_page(app, page.id).html.count("<p>") == 6000
+
+
+def test_nul_bytes_are_dropped_not_a_500(app, signed_in, site, make_page):
+    page = make_page(site, "Nul", "kept", slug="nul")
+    response = signed_in.post(
+        f"/admin/pages/{page.id}/edit",
+        subdomain="acme",
+        data=form(signed_in, title="N\x00ul", slug="nul", body="a\x00b", description="\x00",
+                  version="1"),
+    )  # fmt: skip
+    assert response.status_code == 302
+    saved = get_page(app, page.id)
+    assert (saved.title, saved.body) == ("Nul", "ab")
+    token = csrf_token(signed_in)
+    headers = {"X-CSRFToken": token, "Accept": "application/json"}
+    response = signed_in.post(
+        f"/admin/pages/{page.id}/autosave", subdomain="acme", headers=headers,
+        json={"title": "x\x00", "body": "c\x00d"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    response = signed_in.post(
+        "/admin/preview", subdomain="acme", headers=headers, json={"body": "e\x00f"}
+    )
+    assert response.status_code == 200 and "\x00" not in response.get_json()["html"]
+
+
+def test_emptied_slug_is_derived_again_without_clashing_with_itself(
+    app, signed_in, site, make_page
+):
+    page = make_page(site, "About", "x", slug="about")
+    make_page(site, "Other", slug="contact-us")
+    signed_in.post(
+        f"/admin/pages/{page.id}/edit",
+        subdomain="acme",
+        data=form(signed_in, title="About", slug="", body="x", version="1"),
+    )
+    assert get_page(app, page.id).slug == "about"
+    signed_in.post(
+        f"/admin/pages/{page.id}/edit",
+        subdomain="acme",
+        data=form(signed_in, title="Contact us", slug="", body="x", version="2"),
+    )
+    assert get_page(app, page.id).slug == "contact-us-2"

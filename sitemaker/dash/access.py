@@ -10,9 +10,19 @@ from ..extensions import db
 from ..models import Page
 from ..services.permissions import Permission, can
 
+MAX_ID = 2**63 - 1
+
+
+def check_id(value: int | None) -> int:
+    """404 for ids no row can have: the URL converter accepts any size, the database does not."""
+    if value is None or not 0 < value <= MAX_ID:
+        abort(404)
+    return value
+
 
 def site_page(page_id: int, *, trashed: bool = False) -> Page:
     """A page of this site, or 404: another site's id looks exactly like a missing one."""
+    check_id(page_id)
     deleted = Page.deleted_at.is_not(None) if trashed else Page.deleted_at.is_(None)
     return db.first_or_404(
         sa.select(Page).where(Page.id == page_id, Page.site_id == g.site.id, deleted)

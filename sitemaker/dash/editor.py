@@ -24,7 +24,7 @@ def _json_fields(*names: str) -> dict[str, str] | tuple:
         value = data.get(name, "")
         if not isinstance(value, str):
             return jsonify(error="bad_request", message=f"'{name}' must be a string."), 400
-        values[name] = value
+        values[name] = value.replace("\x00", "")  # PostgreSQL text cannot hold NUL
     if len(values.get("body", "")) > max_body_chars():
         message = f"The text is too long; the limit is {max_body_chars():,} characters."
         return jsonify(error="too_large", message=message), 413
@@ -47,11 +47,13 @@ def preview():
 def autosave(page_id: int | None):
     """Keep what is being typed. For a brand-new page the first autosave creates the draft,
     and the answer tells the editor where that draft now lives."""
+    # Load, then check, then act: another site's page id is a 404 whatever the body says.
+    page = editable_page(page_id) if page_id is not None else None
     fields = _json_fields("title", "body", "kind")
     if isinstance(fields, tuple):
         return fields
     title = fields["title"].strip()[:200]
-    if page_id is None:
+    if page is None:
         if quotas.pages_used(g.site.id) >= quotas.max_pages(g.site):
             return jsonify(error="quota", message="This site has reached its page limit."), 409
         author = db.session.get(User, user_id()) if user_id() else None
@@ -65,7 +67,6 @@ def autosave(page_id: int | None):
         )
         saved_at = page.created_at
     else:
-        page = editable_page(page_id)
         try:
             saved_at = revisions.autosave(
                 page, user_id(), title or page.title, fields["body"]

@@ -20,7 +20,12 @@ CSS_MAX_BYTES = 50 * 1024
 
 
 def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
+    return _no_nul(value).strip() if isinstance(value, str) else value
+
+
+def _no_nul(value: str | None) -> str | None:
+    """PostgreSQL text cannot hold NUL; a stray one must not turn a save into an error."""
+    return value.replace("\x00", "") if isinstance(value, str) else value
 
 
 class PageForm(FlaskForm):
@@ -33,7 +38,7 @@ class PageForm(FlaskForm):
         filters=[_strip, lambda s: s.lower() if s else s],
         description="The address: /your-slug. Left empty, it is made from the title.",
     )
-    body = TextAreaField("Text", default="")
+    body = TextAreaField("Text", default="", filters=[_no_nul])
     description = StringField(
         "Description",
         validators=[Length(max=300)],
@@ -46,6 +51,9 @@ class PageForm(FlaskForm):
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
         validators=[Optional()],
         description="A future time schedules it.",
+    )
+    is_home = BooleanField(
+        "Use as the home page", description="Visitors see it at the site's address."
     )
     version = IntegerField(
         widget=HiddenInput(),
@@ -71,7 +79,10 @@ class SettingsForm(FlaskForm):
     theme = SelectField("Theme")
     noindex = BooleanField("Ask search engines not to index this site")
     custom_css = TextAreaField(
-        "Custom CSS", default="", description="Served as its own stylesheet after the theme's."
+        "Custom CSS",
+        default="",
+        filters=[_no_nul],
+        description="Served as its own stylesheet after the theme's.",
     )
     favicon = SelectField("Favicon", choices=[SelectChoice("", "None")], default="")
 

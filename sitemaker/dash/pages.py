@@ -10,13 +10,15 @@ from ..extensions import db
 from ..models import Page, User
 from ..models.common import utcnow
 from ..services import quotas, revisions, trash
-from ..services.markdown import word_count
+from ..services.markdown import render_markdown, word_count
 from ..services.pages import (
     PageError,
     SaveConflict,
     check_input,
     create_page,
+    max_body_chars,
     save_page,
+    set_home,
     set_status,
     unique_slug,
 )
@@ -48,11 +50,15 @@ def pages():
         query = query.where(Page.status == "published", Page.published_at <= now)
     elif shown == "scheduled":
         query = query.where(Page.status == "published", Page.published_at > now)
-    search = (request.args.get("q") or "").strip()[:100]
+    search = (request.args.get("q") or "").replace("\x00", "").strip()[:100]
     if search:
         query = query.where(Page.title.ilike(f"%{search}%"))
-    order = Page.published_at.desc() if kind == "post" else Page.updated_at.desc()
-    listing = db.paginate(query.order_by(order, Page.id.desc()), per_page=25, error_out=False)
+    # Posts by date, unpublished drafts (no date yet) on top on both databases.
+    order = Page.published_at.desc().nulls_first() if kind == "post" else Page.updated_at.desc()
+    number = min(max(request.args.get("page", 1, type=int), 1), 100_000)
+    listing = db.paginate(
+        query.order_by(order, Page.id.desc()), page=number, per_page=25, error_out=False
+    )
     authors = {
         u.id: u
         for u in db.session.scalars(
@@ -84,6 +90,15 @@ def _refuse_unless_publisher(form: PageForm, page: Page | None) -> None:
         abort(403)
 
 
+def _preview(form: PageForm, page: Page | None, fresh: bool) -> str:
+    """The preview pane's first content: the saved HTML, or the text being edited rendered the
+    way the site will render it (after a conflict, a refused save, a recovered autosave)."""
+    if fresh and page is not None:
+        return page.html
+    body = form.body.data or ""
+    return render_markdown(body) if len(body) <= max_body_chars() else ""
+
+
 def _field_error(form: PageForm, error: PageError) -> None:
     getattr(form, error.field).errors = [*getattr(form, error.field).errors, error.message]
 
@@ -113,6 +128,8 @@ def new_page():
                 description=form.description.data or "",
                 published_at=form.published_at.data,
             )
+            if kind == "page" and can(Permission.PUBLISH) and form.is_home.data:
+                set_home(g.site, page, True)
             db.session.commit()
         except PageError as error:
             db.session.rollback()
@@ -129,6 +146,7 @@ def new_page():
         form=form,
         page=None,
         kind=kind,
+        preview=_preview(form, None, False),
         words=word_count(form.body.data or ""),
     ), status
 
@@ -169,6 +187,8 @@ def edit_page(page_id: int):
                 published_at=form.published_at.data,
                 author_id=user_id(),
             )
+            if page.kind == "page" and can(Permission.PUBLISH):
+                set_home(g.site, page, bool(form.is_home.data))
             db.session.commit()
         except PageError as error:
             db.session.rollback()
@@ -197,6 +217,7 @@ def edit_page(page_id: int):
         kind=page.kind,
         autosaved=autosaved,
         conflict=conflict,
+        preview=_preview(form, page, request.method == "GET" and autosaved is None),
         words=word_count(form.body.data or ""),
         action_form=ConfirmForm(),
     ), status

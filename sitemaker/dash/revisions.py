@@ -11,11 +11,12 @@ from ..services import revisions as history
 from ..services.pages import PageError, SaveConflict
 from ..services.permissions import Permission, requires
 from . import bp
-from .access import editable_page, user_id
+from .access import check_id, editable_page, user_id
 from .forms import ConfirmForm
 
 
 def _revision(page_id: int, revision_id: int) -> PageRevision:
+    check_id(revision_id)
     return db.first_or_404(
         sa.select(PageRevision).where(
             PageRevision.id == revision_id,

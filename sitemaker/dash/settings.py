@@ -46,8 +46,6 @@ def settings():
         db.session.commit()
         flash("Settings saved.", "success")
         return redirect(url_for("dash.settings"))
-    if form.is_submitted():
-        db.session.rollback()  # keep the form's obj= assignments from reaching the database
     return render_template("dash/settings.html", site=site, form=form, images=images), (
         422 if form.is_submitted() else 200
     )

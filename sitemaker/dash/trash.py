@@ -8,7 +8,7 @@ from ..extensions import db
 from ..services import trash as bin_
 from ..services.permissions import Permission, can, requires
 from . import bp
-from .access import editable_page
+from .access import can_edit, editable_page
 from .forms import ConfirmForm
 
 
@@ -23,6 +23,7 @@ def trash():
         items=bin_.trashed(g.site.id),
         expires_at=bin_.expires_at,
         days=bin_.trash_days(),
+        can_edit=can_edit,
         action_form=ConfirmForm(),
     )
 

@@ -138,7 +138,7 @@ class SaveConflict(Exception):
 
 
 def max_body_chars() -> int:
-    return int(current_app.config.get("PAGE_MAX_BODY_CHARS", 1_000_000))
+    return int(current_app.config.get("PAGE_MAX_BODY_CHARS", 250_000))
 
 
 def check_input(
@@ -163,14 +163,17 @@ def check_input(
         raise PageError("slug", f"'{slug}' is already used by {where}; choose another.")
 
 
-def unique_slug(site_id: int, title: str) -> str:
-    """A free slug derived from the title: 'about', then 'about-2', 'about-3'..."""
+def unique_slug(site_id: int, title: str, page_id: int | None = None) -> str:
+    """A free slug derived from the title: 'about', then 'about-2', 'about-3'... A page
+    keeps its own slug when it would derive the same one."""
     base = slugify(title)[:90].strip("-") or "untitled"
     if base in RESERVED_SLUGS:
         base = f"{base}-page"
     taken = set(
         db.session.scalars(
-            sa.select(Page.slug).where(Page.site_id == site_id, Page.slug.startswith(base))
+            sa.select(Page.slug).where(
+                Page.site_id == site_id, Page.slug.startswith(base), Page.id != (page_id or 0)
+            )
         )
     )
     candidate, n = base, 1
@@ -197,7 +200,7 @@ def save_page(
     """Save over `expected_version` only. The conditional UPDATE lets exactly one of two
     concurrent saves win; the other gets SaveConflict with its text kept as a revision.
     The caller commits (also after a conflict, to keep the revision)."""
-    slug = slug or unique_slug(site.id, title)
+    slug = slug or unique_slug(site.id, title, page.id)
     check_input(site.id, title=title, body=body, slug=slug, page_id=page.id)
     now = utcnow()
     was_public = page.status == "published"
@@ -267,3 +270,18 @@ def _revision(
 def navigation_ids(site: Site) -> list[int]:
     """The page ids the tenant put in the menu, in order; empty means "every page"."""
     return [i for i in _json_list(site.navigation) if isinstance(i, int)]
+
+
+def set_home(site: Site, page: Page, is_home: bool) -> None:
+    """Make `page` the site's front page (one at most), or stop it being one."""
+    if page.is_home == is_home:
+        return
+    if is_home:
+        db.session.execute(
+            sa.update(Page)
+            .where(Page.site_id == site.id, Page.is_home.is_(True))
+            .values(is_home=False)
+            .execution_options(synchronize_session=False)
+        )
+    page.is_home = is_home
+    site.bump_content_version()

@@ -99,6 +99,8 @@
             form.setAttribute("action", data.edit_url);
             form.setAttribute("data-autosave-url", data.autosave_url);
             if (version) { version.value = data.version; }
+            var submit = form.querySelector("[data-submit]");
+            if (submit) { submit.textContent = "Save"; }
             if (window.history && window.history.replaceState) {
               window.history.replaceState(null, "", data.edit_url);
             }
@@ -146,6 +148,11 @@
       }).catch(function (error) {
         say(error.message, "error");
       });
+    }
+
+    // "?saved=1" shows the saved text over an autosave once; a reopened tab must not keep it.
+    if (/[?&]saved=1/.test(window.location.search) && window.history.replaceState) {
+      window.history.replaceState(null, "", window.location.pathname);
     }
 
     body.addEventListener("input", changed);
