@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import platform
 import subprocess
 import tempfile
@@ -197,6 +198,7 @@ def commit() -> str:
 def main(settings: Settings) -> dict:
     wrk.executable()
     started = dt.datetime.now(dt.UTC)
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="sitemaker-bench-") as tmp:
         workdir = Path(tmp)
         workdir.chmod(0o755)  # nginx workers run as another user and read files from here
@@ -223,6 +225,8 @@ def main(settings: Settings) -> dict:
         "database": settings.database_url + "_<sites>",
         "redis": settings.redis_url or "none (in-process cache)",
         "quick": settings.quick,
+        # Other work on the machine skews every figure; the ratios suffer less than the rates.
+        "load_average_1_5_15": {"start": load_before, "end": os.getloadavg()},
         "notes": bench.notes,
         "profile": profile_out.name,
     }
@@ -238,6 +242,4 @@ def main(settings: Settings) -> dict:
 
 
 def _cpus() -> int:
-    import os
-
     return os.cpu_count() or 0
