@@ -82,7 +82,8 @@ def _statements_of_one_request(app, client, host: str, path: str) -> list[str]:
 
 # Where the wall time of a page request goes, by function (cumulative, per request).
 BREAKDOWN = [
-    ("database round trips (psycopg send + wait)", "psycopg/", ("_execute_send", "wait")),
+    # Connection.wait drives every statement (sending it included) until its answer is in.
+    ("database round trips (psycopg Connection.wait)", "psycopg/connection.py", ("wait",)),
     ("  of which pool pre-ping", "postgresql/_psycopg_common.py", ("do_ping",)),
     ("tenant lookup (find_site)", "sitemaker/services/tenancy.py", ("find_site",)),
     ("page query + render (views.page)", "sitemaker/site/views.py", ("page", "index")),

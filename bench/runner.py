@@ -198,6 +198,8 @@ def commit() -> str:
 def main(settings: Settings) -> dict:
     wrk.executable()
     started = dt.datetime.now(dt.UTC)
+    # Date and start time: several runs a day keep their own files.
+    stem = f"{started:%Y-%m-%d-%H%M}" + ("-quick" if settings.quick else "")
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="sitemaker-bench-") as tmp:
         workdir = Path(tmp)
@@ -206,7 +208,7 @@ def main(settings: Settings) -> dict:
         for sites in sorted(settings.sizes):
             print(f"bench: {sites:,} sites", flush=True)
             bench.size(sites)
-        profile_out = RESULTS_DIR / f"{started:%Y-%m-%d}-profile.txt"
+        profile_out = RESULTS_DIR / f"{stem}-profile.txt"
         RESULTS_DIR.mkdir(parents=True, exist_ok=True)
         from .profiling import profile_pages
 
@@ -230,7 +232,6 @@ def main(settings: Settings) -> dict:
         "notes": bench.notes,
         "profile": profile_out.name,
     }
-    stem = f"{started:%Y-%m-%d}" + ("-quick" if settings.quick else "")
     data = write_json(RESULTS_DIR / f"{stem}.json", meta, bench.cases)
     from .chart import write_chart
 
