@@ -143,6 +143,9 @@ class Bench:
     # -- nginx -----------------------------------------------------------------------------
 
     def nginx_cases(self, sites: int, app_port: int) -> None:
+        names = ("nginx-static", "nginx-page-uniform", "nginx-page-hot")
+        if not any(self.wanted(name) for name in names):
+            return
         if servers.nginx_executable() is None:
             self.skip("nginx-static", 0, "nginx static 5 kB file", "nginx is not installed")
             return

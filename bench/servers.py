@@ -54,10 +54,15 @@ def fetch(port: int, path: str, host: str, headers: dict[str, str] | None = None
     req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers or {})
     req.add_unredirected_header("Host", host)
     try:
-        with opener.open(req, timeout=10) as resp:
+        # Generous: a freshly started worker on a busy machine can be slow to its first answer.
+        with opener.open(req, timeout=60) as resp:
             return Fetched(resp.status, dict(resp.headers.items()), resp.read())
     except urllib.error.HTTPError as err:
         return Fetched(err.code, dict(err.headers.items()), err.read())
+    except (OSError, urllib.error.URLError) as err:
+        raise SystemExit(
+            f"bench: no answer from http://{host}{path} on port {port}: {err}"
+        ) from None
 
 
 def wait_until_up(port: int, proc: subprocess.Popen, log: Path, what: str) -> None:

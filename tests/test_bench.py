@@ -148,6 +148,14 @@ def test_settings_quick_mode_and_databases_per_size():
     )
     with pytest.raises(SystemExit, match="BENCH_SIZES"):
         from_env({"BENCH_SIZES": "0"})
+    with pytest.raises(SystemExit, match="BENCH_SIZES='lots' is not a list of whole numbers"):
+        from_env({"BENCH_SIZES": "lots"})
+    with pytest.raises(SystemExit, match="BENCH_DURATION"):
+        from_env({"BENCH_DURATION": "15s"})
+    with pytest.raises(SystemExit, match="BENCH_WORKERS must be one number, at least 1"):
+        from_env({"BENCH_WORKERS": "0"})
+    with pytest.raises(SystemExit, match="BENCH_ROUNDS must be one number"):
+        from_env({"BENCH_ROUNDS": "2 3"})
 
 
 def test_repository_nginx_config_is_pointed_at_loopback(tmp_path):
