@@ -159,13 +159,18 @@ class Bench:
         cache = self.workdir / "nginx-cache"
         cache.mkdir(mode=0o777)
         cache.chmod(0o777)
-        body = nginxconf.render_repository(nginxconf.REPOSITORY_CONF.read_text(),
-                                           listen_port=port, app_port=app_port, cache_dir=cache)  # fmt: skip
+        media = self.workdir / "media"
+        media.mkdir(mode=0o755)
+        files = nginxconf.render_directory(nginxconf.NGINX_DIR, listen_port=port,
+                                           app_port=app_port, cache_dir=cache, media_dir=media)  # fmt: skip
+        body = f"    include {self.workdir / 'nginx-repo' / nginxconf.REPOSITORY_CONF.name};"
         host1 = seed.tenant_host(1, sites)
         try:
-            with servers.nginx(body, self.workdir, port, "nginx-repo"):
+            with servers.nginx(body, self.workdir, port, "nginx-repo", files=files):
                 check = servers.fetch(port, SAMPLE_PATH, host1)
-                note = f"through nginx: {check.status}, X-Cache-Status {check.headers.get('X-Cache-Status', '-')}"
+                again = servers.fetch(port, SAMPLE_PATH, host1)
+                cache_header = again.headers.get("X-Cache") or again.headers.get("X-Cache-Status")
+                note = f"through nginx: {check.status}, then {again.status} X-Cache {cache_header or '-'}"
                 url = f"http://127.0.0.1:{port}/"
                 for name, desc, mix in (
                     ("nginx-page-uniform", "tenant pages through nginx, uniform hosts", self._mix(sites)),

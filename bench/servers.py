@@ -143,7 +143,14 @@ def nginx_executable() -> str | None:
 
 
 @contextmanager
-def nginx(http_body: str, workdir: Path, port: int, name: str, workers: str = "auto"):
+def nginx(
+    http_body: str,
+    workdir: Path,
+    port: int,
+    name: str,
+    workers: str = "auto",
+    files: dict[str, str] | None = None,
+):
     """Run nginx in the foreground with `http_body` inside its http block. Raises RuntimeError
     with nginx's own message when the configuration does not load."""
     exe = nginx_executable()
@@ -151,6 +158,8 @@ def nginx(http_body: str, workdir: Path, port: int, name: str, workers: str = "a
         raise RuntimeError("nginx is not installed")
     folder = workdir / name
     folder.mkdir(exist_ok=True)
+    for file_name, text in (files or {}).items():
+        (folder / file_name).write_text(text)
     mime = "/etc/nginx/mime.types"
     conf = folder / "nginx.conf"
     conf.write_text(NGINX_MAIN.format(workers=workers, dir=folder, mime=mime, body=http_body))
