@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 def write_chart(data: dict, path: Path) -> Path:
     cases = [c for c in data["cases"] if not c["skipped"] and c["app"]]
-    labels = [f"{c['name']}\n{c['sites']:,} sites" for c in cases]
+    labels = [f"{c['name']}\n{c['sites']:,} sites" if c["sites"] else c["name"] for c in cases]
     height = max(3.0, 0.6 * len(cases) + 1.5)
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, height), sharey=True)
     ys = range(len(cases))
@@ -23,6 +23,9 @@ def write_chart(data: dict, path: Path) -> Path:
         base = [c["baseline"].get(key, 0) if c["baseline"] else 0 for c in cases]
         ax.barh([y - bar / 2 for y in ys], app, bar, label="app", color="#3465a4")
         ax.barh([y + bar / 2 for y in ys], base, bar, label="baseline", color="#babdb6")
+        for y, value in zip(ys, app, strict=True):
+            ax.annotate(f"{value:,.0f}", (value, y - bar / 2), fontsize=7, va="center",
+                        xytext=(3, 0), textcoords="offset points")  # fmt: skip
         ax.set_title(title)
         ax.grid(axis="x", alpha=0.3)
         if key == "rps":

@@ -8,14 +8,38 @@ from pathlib import Path
 
 from .settings import ROOT, SERVER_NAME
 
-REPOSITORY_CONF = ROOT / "nginx" / "sitemaker.conf"
+NGINX_DIR = ROOT / "nginx"
+REPOSITORY_CONF = NGINX_DIR / "sitemaker.conf"
 PLACEHOLDER_DOMAIN = "example.com"
+# The operator's placeholders for the checkout and the media path (nginx/README.md).
+PLACEHOLDER_PATHS = {"/srv/sitemaker/app": str(ROOT)}
 
 _LISTEN = re.compile(r"^(\s*)listen\s+([^;]*);", re.MULTILINE)
 # A `server` directive without a block is an upstream member (`server 127.0.0.1:8000 ...;`).
 _UPSTREAM_MEMBER = re.compile(r"(?<![\w$])server\s+(?!\{)[^;{}\n]*;")
 _CACHE_PATH = re.compile(r"(proxy_cache_path\s+)(\S+)")
 _SSL_LINE = re.compile(r"^\s*(ssl_\w+|http2)\s+[^;]*;\s*$", re.MULTILINE)
+
+
+def render_directory(
+    folder: Path, *, listen_port: int, app_port: int, cache_dir: Path, media_dir: Path
+) -> dict[str, str]:
+    """Every nginx/*.conf but the TLS variant, rendered, by file name: sitemaker.conf includes
+    its neighbours by relative name, so they are written next to the generated nginx.conf."""
+    files = {}
+    for source in sorted(folder.glob("*.conf")):
+        if "tls" in source.name:
+            continue
+        text = source.read_text()
+        for placeholder, path in {
+            **PLACEHOLDER_PATHS,
+            "/srv/sitemaker/media": str(media_dir),
+        }.items():
+            text = text.replace(placeholder, path)
+        files[source.name] = render_repository(
+            text, listen_port=listen_port, app_port=app_port, cache_dir=cache_dir
+        )
+    return files
 
 
 def render_repository(source: str, *, listen_port: int, app_port: int, cache_dir: Path) -> str:

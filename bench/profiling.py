@@ -28,6 +28,7 @@ def profile_pages(database_url: str, size: int, requests: int, out: Path) -> str
     for host, path in targets[:20]:  # warm up: imports, template compilation, connections
         client.get(path, headers={"Host": host})
     statements = _statements_of_one_request(app, client, *targets[0])
+    flat = breakdown(app, client, targets[: max(50, requests // 4)])
     statuses: dict[int, int] = {}
     profiler = Profiler(interval=0.0005)
     profiler.start()
@@ -42,6 +43,8 @@ def profile_pages(database_url: str, size: int, requests: int, out: Path) -> str
         f"{per_request_ms:.2f} ms per request in-process\n\n"
         f"Database work of one page request ({len(statements)} round trips):\n"
         + "".join(f"  {line}\n" for line in statements)
+        + "\n"
+        + flat
         + "\n"
     )
     text = head + profiler.output_text(unicode=False, color=False, show_all=False)
@@ -75,3 +78,53 @@ def _statements_of_one_request(app, client, host: str, path: str) -> list[str]:
         sa.event.remove(engine, "before_cursor_execute", on_execute)
         sa.event.remove(engine.pool, "checkout", on_checkout)
     return seen
+
+
+# Where the wall time of a page request goes, by function (cumulative, per request).
+BREAKDOWN = [
+    # Connection.wait drives every statement (sending it included) until its answer is in.
+    ("database round trips (psycopg Connection.wait)", "psycopg/connection.py", ("wait",)),
+    ("  of which pool pre-ping", "postgresql/_psycopg_common.py", ("do_ping",)),
+    ("tenant lookup (find_site)", "sitemaker/services/tenancy.py", ("find_site",)),
+    ("page query + render (views.page)", "sitemaker/site/views.py", ("page", "index")),
+    ("  navigation query", "sitemaker/services/pages.py", ("navigation",)),
+    ("  template rendering (render_theme)", "sitemaker/site/theming.py", ("render_theme",)),
+    ("    Flask-Assets bundle URL per render", "webassets/bundle.py", ("urls",)),
+    (
+        "Flask-Login user for anonymous visitors",
+        "flask_login/utils.py",
+        ("_user_context_processor",),
+    ),
+    ("Flask-Limiter check", "flask_limiter/_extension.py", ("_check_request_limit",)),
+]
+
+
+def breakdown(app, client, targets: list[tuple[str, str]]) -> str:
+    """cProfile over the same requests: wall and CPU per request, and the cumulative time
+    per request of the functions that make up the visitor path."""
+    import cProfile
+    import pstats
+    import time
+
+    profile = cProfile.Profile()
+    wall, cpu = time.perf_counter(), time.process_time()
+    profile.enable()
+    for host, path in targets:
+        client.get(path, headers={"Host": host})
+    profile.disable()
+    n = len(targets)
+    wall_ms = (time.perf_counter() - wall) * 1000 / n
+    cpu_ms = (time.process_time() - cpu) * 1000 / n
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    lines = [
+        f"cProfile over {n} requests: {wall_ms:.2f} ms wall, {cpu_ms:.2f} ms CPU per request "
+        f"(profiler overhead included)",
+    ]
+    for label, where, names in BREAKDOWN:
+        total = sum(
+            cumulative
+            for (filename, _, name), (_, _, _, cumulative, _) in stats.items()
+            if where in filename and name in names
+        )
+        lines.append(f"  {total * 1000 / n:7.2f} ms  {total * 1000 / n / wall_ms:6.1%}  {label}")
+    return "\n".join(lines) + "\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import platform
 import subprocess
 import tempfile
@@ -142,6 +143,9 @@ class Bench:
     # -- nginx -----------------------------------------------------------------------------
 
     def nginx_cases(self, sites: int, app_port: int) -> None:
+        names = ("nginx-static", "nginx-page-uniform", "nginx-page-hot")
+        if not any(self.wanted(name) for name in names):
+            return
         if servers.nginx_executable() is None:
             self.skip("nginx-static", 0, "nginx static 5 kB file", "nginx is not installed")
             return
@@ -155,13 +159,18 @@ class Bench:
         cache = self.workdir / "nginx-cache"
         cache.mkdir(mode=0o777)
         cache.chmod(0o777)
-        body = nginxconf.render_repository(nginxconf.REPOSITORY_CONF.read_text(),
-                                           listen_port=port, app_port=app_port, cache_dir=cache)  # fmt: skip
+        media = self.workdir / "media"
+        media.mkdir(mode=0o755)
+        files = nginxconf.render_directory(nginxconf.NGINX_DIR, listen_port=port,
+                                           app_port=app_port, cache_dir=cache, media_dir=media)  # fmt: skip
+        body = f"    include {self.workdir / 'nginx-repo' / nginxconf.REPOSITORY_CONF.name};"
         host1 = seed.tenant_host(1, sites)
         try:
-            with servers.nginx(body, self.workdir, port, "nginx-repo"):
+            with servers.nginx(body, self.workdir, port, "nginx-repo", files=files):
                 check = servers.fetch(port, SAMPLE_PATH, host1)
-                note = f"through nginx: {check.status}, X-Cache-Status {check.headers.get('X-Cache-Status', '-')}"
+                again = servers.fetch(port, SAMPLE_PATH, host1)
+                cache_header = again.headers.get("X-Cache") or again.headers.get("X-Cache-Status")
+                note = f"through nginx: {check.status}, then {again.status} X-Cache {cache_header or '-'}"
                 url = f"http://127.0.0.1:{port}/"
                 for name, desc, mix in (
                     ("nginx-page-uniform", "tenant pages through nginx, uniform hosts", self._mix(sites)),
@@ -197,6 +206,9 @@ def commit() -> str:
 def main(settings: Settings) -> dict:
     wrk.executable()
     started = dt.datetime.now(dt.UTC)
+    # Date and start time: several runs a day keep their own files.
+    stem = f"{started:%Y-%m-%d-%H%M}" + ("-quick" if settings.quick else "")
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="sitemaker-bench-") as tmp:
         workdir = Path(tmp)
         workdir.chmod(0o755)  # nginx workers run as another user and read files from here
@@ -204,7 +216,7 @@ def main(settings: Settings) -> dict:
         for sites in sorted(settings.sizes):
             print(f"bench: {sites:,} sites", flush=True)
             bench.size(sites)
-        profile_out = RESULTS_DIR / f"{started:%Y-%m-%d}-profile.txt"
+        profile_out = RESULTS_DIR / f"{stem}-profile.txt"
         RESULTS_DIR.mkdir(parents=True, exist_ok=True)
         from .profiling import profile_pages
 
@@ -223,10 +235,11 @@ def main(settings: Settings) -> dict:
         "database": settings.database_url + "_<sites>",
         "redis": settings.redis_url or "none (in-process cache)",
         "quick": settings.quick,
+        # Other work on the machine skews every figure; the ratios suffer less than the rates.
+        "load_average_1_5_15": {"start": load_before, "end": os.getloadavg()},
         "notes": bench.notes,
         "profile": profile_out.name,
     }
-    stem = f"{started:%Y-%m-%d}" + ("-quick" if settings.quick else "")
     data = write_json(RESULTS_DIR / f"{stem}.json", meta, bench.cases)
     from .chart import write_chart
 
@@ -238,6 +251,4 @@ def main(settings: Settings) -> dict:
 
 
 def _cpus() -> int:
-    import os
-
     return os.cpu_count() or 0

@@ -8,6 +8,7 @@ import sys
 
 import psycopg
 import sqlalchemy as sa
+from psycopg import sql
 from sqlalchemy.engine import make_url
 
 from .settings import PAGES_PER_SITE, ROOT, SERVER_NAME, SITE_PREFIX, USER_AGENT
@@ -39,11 +40,15 @@ def ensure_database(url: str) -> None:
     name = parsed.database
     admin = parsed.set(drivername="postgresql", database="postgres")
     conninfo = admin.render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if not exists:
-            print(f"bench: creating database {name}", flush=True)
-            conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        with psycopg.connect(conninfo, autocommit=True, connect_timeout=10) as conn:
+            found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+            if not found.fetchone():
+                print(f"bench: creating database {name}", flush=True)
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg.Error as err:
+        reason = str(err).strip().splitlines()[0]
+        raise SystemExit(f"bench: cannot prepare database {name} ({reason})") from None
 
 
 def flask(args: list[str], env: dict[str, str]) -> None:

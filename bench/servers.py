@@ -54,10 +54,15 @@ def fetch(port: int, path: str, host: str, headers: dict[str, str] | None = None
     req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers or {})
     req.add_unredirected_header("Host", host)
     try:
-        with opener.open(req, timeout=10) as resp:
+        # Generous: a freshly started worker on a busy machine can be slow to its first answer.
+        with opener.open(req, timeout=60) as resp:
             return Fetched(resp.status, dict(resp.headers.items()), resp.read())
     except urllib.error.HTTPError as err:
         return Fetched(err.code, dict(err.headers.items()), err.read())
+    except (OSError, urllib.error.URLError) as err:
+        raise SystemExit(
+            f"bench: no answer from http://{host}{path} on port {port}: {err}"
+        ) from None
 
 
 def wait_until_up(port: int, proc: subprocess.Popen, log: Path, what: str) -> None:
@@ -138,7 +143,14 @@ def nginx_executable() -> str | None:
 
 
 @contextmanager
-def nginx(http_body: str, workdir: Path, port: int, name: str, workers: str = "auto"):
+def nginx(
+    http_body: str,
+    workdir: Path,
+    port: int,
+    name: str,
+    workers: str = "auto",
+    files: dict[str, str] | None = None,
+):
     """Run nginx in the foreground with `http_body` inside its http block. Raises RuntimeError
     with nginx's own message when the configuration does not load."""
     exe = nginx_executable()
@@ -146,6 +158,8 @@ def nginx(http_body: str, workdir: Path, port: int, name: str, workers: str = "a
         raise RuntimeError("nginx is not installed")
     folder = workdir / name
     folder.mkdir(exist_ok=True)
+    for file_name, text in (files or {}).items():
+        (folder / file_name).write_text(text)
     mime = "/etc/nginx/mime.types"
     conf = folder / "nginx.conf"
     conf.write_text(NGINX_MAIN.format(workers=workers, dir=folder, mime=mime, body=http_body))

@@ -36,8 +36,11 @@ class Settings:
         return max(self.sizes)
 
 
-def _ints(raw: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in raw.replace(",", " ").split())
+def _ints(raw: str, name: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in raw.replace(",", " ").split())
+    except ValueError:
+        raise SystemExit(f"bench: {name}={raw!r} is not a list of whole numbers") from None
 
 
 def from_env(env: os._Environ[str] | dict[str, str] = os.environ) -> Settings:
@@ -50,11 +53,14 @@ def from_env(env: os._Environ[str] | dict[str, str] = os.environ) -> Settings:
         settings.duration, settings.rounds, settings.sizes = 3, 1, (100,)
         settings.profile_requests = 300
     if env.get("BENCH_SIZES"):
-        settings.sizes = _ints(env["BENCH_SIZES"])
+        settings.sizes = _ints(env["BENCH_SIZES"], "BENCH_SIZES")
     for name in ("duration", "rounds", "threads", "connections", "workers", "profile_requests"):
         raw = env.get(f"BENCH_{name.upper()}")
         if raw:
-            setattr(settings, name, int(raw))
+            values = _ints(raw, f"BENCH_{name.upper()}")
+            if len(values) != 1 or values[0] < 1:
+                raise SystemExit(f"bench: BENCH_{name.upper()} must be one number, at least 1")
+            setattr(settings, name, values[0])
     settings.redis_url = env.get("BENCH_REDIS_URL", "")
     settings.cases = tuple(env.get("BENCH_CASES", "").replace(",", " ").split())
     if not settings.sizes or min(settings.sizes) < 1:

@@ -148,6 +148,14 @@ def test_settings_quick_mode_and_databases_per_size():
     )
     with pytest.raises(SystemExit, match="BENCH_SIZES"):
         from_env({"BENCH_SIZES": "0"})
+    with pytest.raises(SystemExit, match="BENCH_SIZES='lots' is not a list of whole numbers"):
+        from_env({"BENCH_SIZES": "lots"})
+    with pytest.raises(SystemExit, match="BENCH_DURATION"):
+        from_env({"BENCH_DURATION": "15s"})
+    with pytest.raises(SystemExit, match="BENCH_WORKERS must be one number, at least 1"):
+        from_env({"BENCH_WORKERS": "0"})
+    with pytest.raises(SystemExit, match="BENCH_ROUNDS must be one number"):
+        from_env({"BENCH_ROUNDS": "2 3"})
 
 
 def test_repository_nginx_config_is_pointed_at_loopback(tmp_path):
@@ -167,3 +175,29 @@ server {
     assert "server_name bench.test *.bench.test;" in text
     assert text.count("server 127.0.0.1:9002;") == 2 and "8000" not in text
     assert f"proxy_cache_path {tmp_path} levels" in text
+
+
+def test_repository_nginx_directory_renders_every_plain_file(tmp_path):
+    source = tmp_path / "nginx"
+    source.mkdir()
+    (source / "sitemaker.conf").write_text(
+        "include sitemaker-upstream.conf;\nserver {\n    listen 80;\n"
+        "    server_name example.com *.example.com;\n    include sitemaker-common.conf;\n}\n"
+    )
+    (source / "sitemaker-upstream.conf").write_text(
+        "upstream sitemaker_app {\n    server 127.0.0.1:8000 max_fails=3 fail_timeout=10s;\n}\n"
+    )
+    (source / "sitemaker-common.conf").write_text(
+        "location /static/ { alias /srv/sitemaker/app/sitemaker/static/; }\n"
+        "location /_media/ { internal; alias /srv/sitemaker/media/; }\n"
+    )
+    (source / "sitemaker-tls.conf").write_text("server { listen 443 ssl; }\n")
+    files = nginxconf.render_directory(
+        source, listen_port=9001, app_port=9002, cache_dir=tmp_path, media_dir=tmp_path / "m"
+    )
+    assert sorted(files) == ["sitemaker-common.conf", "sitemaker-upstream.conf", "sitemaker.conf"]
+    assert "listen 127.0.0.1:9001;" in files["sitemaker.conf"]
+    assert "include sitemaker-upstream.conf;" in files["sitemaker.conf"]  # relative, kept
+    assert "server 127.0.0.1:9002;" in files["sitemaker-upstream.conf"]
+    assert f"alias {nginxconf.ROOT}/sitemaker/static/;" in files["sitemaker-common.conf"]
+    assert f"alias {tmp_path / 'm'}/;" in files["sitemaker-common.conf"]
