@@ -379,3 +379,17 @@ def test_cleanup_after_a_failed_commit_spares_files_in_use(app, owner):
         media_service.forget_files(site.id, [kept.stored_name, lost.stored_name])
         assert storage.read(site.id, kept.stored_name) == kept.data
         assert storage.read(site.id, lost.stored_name) is None
+
+
+def test_behind_nginx_the_app_names_the_file_and_sends_no_bytes(client, app, owner):
+    content = image_bytes("PNG")
+    url = upload(client, ("dot.png", content)).get_json()["files"][0]["url"]
+    app.config["MEDIA_ACCEL_REDIRECT"] = "/_media/"
+    with app.app_context():
+        site_id = db.session.scalar(db.select(Site.id).where(Site.subdomain == "acme"))
+    served = client.get(url, subdomain="acme")
+    assert served.status_code == 200 and served.data == b""
+    assert served.headers["X-Accel-Redirect"] == f"/_media/{site_id}/{url.rsplit('/', 1)[1]}"
+    assert served.headers["Content-Type"] == "image/png"
+    assert served.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert client.get("/media/" + "0" * 64 + ".png", subdomain="acme").status_code == 404

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sitemaker.extensions import db
-from sitemaker.models import Site, User
+from sitemaker.models import Media, Site, User
 from sitemaker.services.pages import create_page
 from tests import servers
 from tests.components import free_port
@@ -15,6 +15,8 @@ from tests.components import free_port
 pytestmark = pytest.mark.servers
 
 DOMAIN = "sitemaker.test"
+MEDIA_BYTES = b"\x89PNG\r\n\x1a\n" + b"media bytes sent by nginx" * 40
+MEDIA_NAME = "ab" * 32 + ".png"
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +32,15 @@ def stack(tmp_path_factory):
         db.session.flush()
         create_page(site, "Home", "Welcome to **Acme**", status="published", is_home=True)
         create_page(site, "About", "About Acme", slug="about", status="published")
+        db.session.add(
+            Media(site_id=site.id, stored_name=MEDIA_NAME, original_name="dot.png",
+                  content_type="image/png", size=len(MEDIA_BYTES), sha256="0" * 64)
+        )  # fmt: skip
         db.session.commit()
         ids = {"site": site.id, "operator": operator.get_id()}
+        media_dir = tmp / "media" / str(site.id)
+        media_dir.mkdir(parents=True)
+        (media_dir / MEDIA_NAME).write_bytes(MEDIA_BYTES)
     env = servers.production_env(DOMAIN, url, SITEMAKER_MEDIA_ROOT=str(tmp / "media"))
     servers.build_assets(env)
     started = []
@@ -108,6 +117,21 @@ def test_static_is_served_by_nginx_on_every_host(stack):
     # A path that leaves the static folder is not a static file (the app 404s it).
     escape = get(stack, "/static/../config/production.py")
     assert escape.status == 404 and "SECRET" not in escape.text
+
+
+def test_media_bytes_come_from_nginx_after_the_app_checks(stack):
+    direct = servers.request(stack["app"].port, f"/media/{MEDIA_NAME}", f"acme.{DOMAIN}")
+    assert direct.status == 200 and direct.body == b""
+    assert direct.headers["x-accel-redirect"] == f"/_media/{stack['site']}/{MEDIA_NAME}"
+    through = get(stack, f"/media/{MEDIA_NAME}", f"acme.{DOMAIN}")
+    assert through.status == 200 and through.body == MEDIA_BYTES
+    assert through.headers["content-type"] == "image/png"
+    assert through.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert through.headers["x-content-type-options"] == "nosniff"
+    assert through.headers["content-security-policy"].startswith("default-src 'none'")
+    assert "x-accel-redirect" not in through.headers
+    # Another tenant cannot reach the file by name.
+    assert get(stack, f"/media/{MEDIA_NAME}", f"www.{DOMAIN}").status == 404
 
 
 def test_internal_media_location_is_not_public(stack):

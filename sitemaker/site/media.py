@@ -4,7 +4,7 @@ never changes and visitors may cache it for a year."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Response, abort, g, request
+from flask import Response, abort, current_app, g, request
 
 from ..extensions import db
 from ..models import Media
@@ -39,10 +39,17 @@ def media(name: str):
         headers["Content-Security-Policy"] = "default-src 'none'; object-src 'self'"
     if request.if_none_match.contains(etag):
         return Response(status=304, headers=headers)
+    content_type = CONTENT_TYPES.get(ext, row.content_type)
+    accel = current_app.config.get("MEDIA_ACCEL_REDIRECT")
+    if accel:
+        # Behind nginx: the app decides (tenant, name), nginx sends the bytes from MEDIA_ROOT,
+        # keeping this response's headers; no worker is tied up streaming a large file.
+        headers["X-Accel-Redirect"] = f"{accel}{site.id}/{name}"
+        return Response(b"", content_type=content_type, headers=headers)
     data = storage.read(site.id, name)
     if data is None:
         abort(404)
-    return Response(data, content_type=CONTENT_TYPES.get(ext, row.content_type), headers=headers)
+    return Response(data, content_type=content_type, headers=headers)
 
 
 def _disposition(original: str) -> str:
