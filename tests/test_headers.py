@@ -46,6 +46,8 @@ def test_dash_and_home_also_forbid_framing(client, make_user, make_site, login):
         assert response.headers["X-Frame-Options"] == "DENY"
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Referrer-Policy"]
+        # Forms may end on a platform host (sign-in hands off to <tenant>/admin), nowhere else.
+        assert policy["form-action"] == "'self' example.test *.example.test"
 
 
 def test_production_adds_hsts(make_app, make_site):

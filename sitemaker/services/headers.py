@@ -18,8 +18,18 @@ VISITOR_CSP = (
 APP_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data: blob:; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
-    "form-action 'self'; frame-ancestors 'none'"
+    "form-action {form_action}; frame-ancestors 'none'"
 )
+
+
+def app_csp(server_name: str | None) -> str:
+    """Browsers apply form-action to every redirect after a submit too, and signing in or
+    creating a site ends on a tenant host (the handoff into <tenant>/admin): the platform's own
+    hosts must be allowed, not only 'self'. Scheme-less sources keep the page's scheme."""
+    sources = ["'self'"]
+    if server_name:
+        sources += [server_name, f"*.{server_name}"]
+    return APP_CSP.format(form_action=" ".join(sources))
 IMMUTABLE = "public, max-age=31536000, immutable"
 # Built bundles carry a content hash in their name: a change gets a new URL.
 IMMUTABLE_PREFIXES = ("/static/gen/",)
@@ -40,7 +50,7 @@ def add_security_headers(response: Response) -> Response:
     if is_visitor_request():
         headers.setdefault("Content-Security-Policy", VISITOR_CSP)
     else:
-        headers.setdefault("Content-Security-Policy", APP_CSP)
+        headers.setdefault("Content-Security-Policy", current_app.extensions["sitemaker.app_csp"])
         headers.setdefault("X-Frame-Options", "DENY")
     hsts = int(current_app.config.get("HSTS_SECONDS") or 0)
     if hsts:
@@ -51,4 +61,5 @@ def add_security_headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    app.extensions["sitemaker.app_csp"] = app_csp(app.config.get("SERVER_NAME"))
     app.after_request(add_security_headers)
