@@ -79,3 +79,25 @@ def test_built_assets_are_immutable(client, make_site):
         assert response.status_code == 200
         assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
         assert response.mimetype == "text/css"
+
+
+def test_app_forms_may_end_on_a_tenant_host(client, make_user, make_site, login):
+    """A POST on the apex that redirects to a tenant host (new site -> its dashboard, sign-in ->
+    handoff) is checked against form-action by browsers; 'self' alone would block it."""
+    user = make_user()
+    make_site("alice", owner=user)
+    login(client, user, "alice")
+    for response in (
+        client.get("/signin", base_url=APEX),
+        client.get("/admin/", subdomain="alice"),
+    ):
+        sources = csp(response)["form-action"].split()
+        assert sources == ["'self'", "example.test", "*.example.test"]
+
+
+def test_apex_favicon_is_the_shared_icon(client):
+    response = client.get("/favicon.ico", base_url=APEX)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/static/site/favicon.svg")
+    icon = client.get(response.headers["Location"], base_url=APEX)
+    assert icon.status_code == 200 and b"<svg" in icon.data

@@ -18,7 +18,7 @@ VISITOR_CSP = (
 APP_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data: blob:; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
-    "form-action 'self'; frame-ancestors 'none'"
+    "form-action 'self'{hosts}; frame-ancestors 'none'"
 )
 IMMUTABLE = "public, max-age=31536000, immutable"
 # Built bundles carry a content hash in their name: a change gets a new URL.
@@ -33,6 +33,14 @@ def is_visitor_request() -> bool:
     return not is_apex_request() and not request.path.startswith("/admin")
 
 
+def app_csp() -> str:
+    """Browsers apply form-action to the redirects after a POST too, and several apex forms end
+    on a tenant host (a new site opens its dashboard, signing in hands off to the site)."""
+    server_name = current_app.config.get("SERVER_NAME")
+    hosts = f" {server_name} *.{server_name}" if server_name else ""
+    return APP_CSP.format(hosts=hosts)
+
+
 def add_security_headers(response: Response) -> Response:
     headers = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -40,7 +48,7 @@ def add_security_headers(response: Response) -> Response:
     if is_visitor_request():
         headers.setdefault("Content-Security-Policy", VISITOR_CSP)
     else:
-        headers.setdefault("Content-Security-Policy", APP_CSP)
+        headers.setdefault("Content-Security-Policy", app_csp())
         headers.setdefault("X-Frame-Options", "DENY")
     hsts = int(current_app.config.get("HSTS_SECONDS") or 0)
     if hsts:
