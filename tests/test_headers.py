@@ -101,3 +101,17 @@ def test_apex_favicon_is_the_shared_icon(client):
     assert response.headers["Location"].endswith("/static/site/favicon.svg")
     icon = client.get(response.headers["Location"], base_url=APEX)
     assert icon.status_code == 200 and b"<svg" in icon.data
+
+
+def test_error_pages_are_revalidated_not_kept(client, make_site):
+    """A browser that cached "suspended" or "not found" would keep showing it after the fix."""
+    make_site("alice")
+    make_site("gone", status="suspended", status_reason="spam")
+    for response in (
+        client.get("/missing", subdomain="alice"),
+        client.get("/", subdomain="gone"),
+        client.get("/", subdomain="nobody-here"),
+        client.get("/no-such-page", base_url=APEX),
+    ):
+        assert response.status_code in (404, 410)
+        assert response.headers["Cache-Control"] == "no-cache"

@@ -30,6 +30,7 @@ def test_conflicts_autosave_and_restore_keep_every_text(live_server, context, tr
     expect(conflict.locator(".compare pre").first).to_have_text("The plan from the first tab.")
     expect(conflict.locator(".compare pre").last).to_have_text("The plan from the second tab.")
     expect(second.get_by_label("Text")).to_have_value("The plan from the second tab.")
+    expect(second.locator("[data-preview]")).to_have_text("The plan from the second tab.")
     shot(second, "conflict")
     second.close()
 
@@ -50,6 +51,7 @@ def test_conflicts_autosave_and_restore_keep_every_text(live_server, context, tr
     expect(page.get_by_label("Text")).to_have_value(
         "The plan from the first tab. Plus a thought typed late."
     )
+    expect(page.locator("[data-preview]")).to_contain_text("Plus a thought typed late.")
     shot(page, "autosave-restored")
 
     # History: every save is there; bring back the very first text.
