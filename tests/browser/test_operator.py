@@ -59,4 +59,8 @@ def test_operator_suspends_and_unsuspends_a_site(live_server, browser, context, 
 
     ops.get_by_role("link", name="Audit log").click()
     expect(ops.get_by_text(REASON).first).to_be_visible()
+    ops.get_by_role("button", name="Sign out").click()
+    expect(ops.get_by_role("status").first).to_contain_text("You are signed out")
+    trouble.expect_status(404)  # the console is hidden from anyone not signed in as an operator
+    assert ops.goto(live_server.apex + "/ops/").status == 404
     ops_context.close()
