@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := sitemaker
 
-.PHONY: run test lint assets bench clean
+.PHONY: run test lint assets bench clean test-browser
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -41,3 +41,7 @@ bench: $(VENV)/.dev
 		{ echo "make bench: wrk is missing and could not be installed; install wrk (apt-get install wrk)"; exit 1; }
 	@command -v wrk >/dev/null 2>&1 || { echo "make bench: wrk is missing; install it (apt-get install wrk)"; exit 1; }
 	$(BIN)/python -m bench
+
+# make test-browser — only the browser journeys (headless Chromium; screenshots in test-output/screenshots/)
+test-browser: $(VENV)/.dev
+	$(BIN)/pytest -m browser $(PYTEST_ARGS)

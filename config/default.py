@@ -43,8 +43,9 @@ MAIL_USERNAME = None
 MAIL_PASSWORD = None
 MAIL_DEFAULT_SENDER = "sitemaker <no-reply@localhost>"
 
-# Visitor HTTP caching.
-VISITOR_MAX_AGE = 60
+# Visitor HTTP caching. Browsers revalidate every visit (a cheap 304 from the page cache), so an
+# owner who just published or changed the theme sees it at once rather than a minute later.
+VISITOR_MAX_AGE = 0
 VISITOR_S_MAXAGE = 600
 
 # Behind nginx: how many proxies set X-Forwarded-* (0 = not behind a proxy).

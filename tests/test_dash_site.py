@@ -191,6 +191,17 @@ def test_settings_save_and_bad_input(app, signed_in, site):
     assert b"color: red" not in signed_in.get("/", subdomain="acme").data
 
 
+def test_settings_save_without_images_to_choose_from(app, signed_in, site):
+    """With no images the page shows no favicon select, so the browser sends no favicon."""
+    page = signed_in.get("/admin/settings", subdomain="acme").data
+    assert b'name="favicon"' not in page
+    fields = {"csrf_token": csrf_token(signed_in), "title": "Acme", "theme": "journal"}
+    response = signed_in.post("/admin/settings", subdomain="acme", data=fields)
+    assert response.status_code == 302
+    stored = load(app, Site, site.id)
+    assert (stored.theme, stored.favicon) == ("journal", None)
+
+
 def test_settings_favicon_from_the_sites_images(app, signed_in, site, make_site, make_user):
     other = make_site("other", owner=make_user())
     with app.app_context():

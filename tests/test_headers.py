@@ -81,3 +81,39 @@ def test_built_assets_are_immutable(client, make_site):
         assert response.status_code == 200
         assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
         assert response.mimetype == "text/css"
+
+
+def test_app_forms_may_end_on_a_tenant_host(client, make_user, make_site, login):
+    """A POST on the apex that redirects to a tenant host (new site -> its dashboard, sign-in ->
+    handoff) is checked against form-action by browsers; 'self' alone would block it."""
+    user = make_user()
+    make_site("alice", owner=user)
+    login(client, user, "alice")
+    for response in (
+        client.get("/signin", base_url=APEX),
+        client.get("/admin/", subdomain="alice"),
+    ):
+        sources = csp(response)["form-action"].split()
+        assert sources == ["'self'", "example.test", "*.example.test"]
+
+
+def test_apex_favicon_is_the_shared_icon(client):
+    response = client.get("/favicon.ico", base_url=APEX)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/static/site/favicon.svg")
+    icon = client.get(response.headers["Location"], base_url=APEX)
+    assert icon.status_code == 200 and b"<svg" in icon.data
+
+
+def test_error_pages_are_revalidated_not_kept(client, make_site):
+    """A browser that cached "suspended" or "not found" would keep showing it after the fix."""
+    make_site("alice")
+    make_site("gone", status="suspended", status_reason="spam")
+    for response in (
+        client.get("/missing", subdomain="alice"),
+        client.get("/", subdomain="gone"),
+        client.get("/", subdomain="nobody-here"),
+        client.get("/no-such-page", base_url=APEX),
+    ):
+        assert response.status_code in (404, 410)
+        assert response.headers["Cache-Control"] == "no-cache"

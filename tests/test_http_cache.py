@@ -55,6 +55,17 @@ def test_visitor_response_has_validators_and_shared_cache_headers(
     assert response.cache_control.s_maxage == 900
 
 
+def test_browsers_revalidate_by_default_so_changes_show_at_once(client, make_site, make_page):
+    site = make_site("alice")
+    make_page(site, "About", status="published")
+    response = client.get("/about", subdomain="alice")
+    assert response.cache_control.max_age == 0
+    again = client.get(
+        "/about", subdomain="alice", headers={"If-None-Match": response.headers["ETag"]}
+    )
+    assert again.status_code == 304
+
+
 def test_etag_differs_by_path_and_host(client, make_site, make_page):
     alice, bob = make_site("alice"), make_site("bob")
     for site in (alice, bob):

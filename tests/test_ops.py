@@ -63,6 +63,12 @@ def test_search_finds_sites_and_users(ops_client, make_user, make_site):
     assert "alice@example.org" in html and "ops@example.org" in html
 
 
+def test_console_pages_offer_sign_out(ops_client):
+    html = ops_client.get("/ops/sites", base_url=APEX).get_data(as_text=True)
+    assert 'href="/ops/audit"' in html
+    assert 'action="/signout"' in html and ">Sign out</button>" in html
+
+
 def test_recent_signups_and_status_counts(ops_client, make_user, make_site):
     make_user("newcomer@example.org", email_confirmed_at=None)
     make_site("gone", status="deleted")

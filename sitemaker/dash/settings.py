@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import flash, g, redirect, render_template, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db
@@ -34,6 +34,9 @@ def settings():
     form.favicon.choices = [SelectChoice("", "None")] + [
         SelectChoice(m.stored_name, m.original_name) for m in images
     ]
+    if form.is_submitted() and "favicon" not in request.form:
+        # Without images the page has no favicon select, so there is none to keep.
+        form.favicon.data = ""
     if form.validate_on_submit():
         site.title = form.title.data
         site.tagline = form.tagline.data or ""

@@ -55,6 +55,10 @@ def add_security_headers(response: Response) -> Response:
     hsts = int(current_app.config.get("HSTS_SECONDS") or 0)
     if hsts:
         headers.setdefault("Strict-Transport-Security", f"max-age={hsts}; includeSubDomains")
+    if response.status_code >= 400 and "Cache-Control" not in headers:
+        # Browsers may keep 404s and 410s (RFC 9110 heuristics): a suspended site that is
+        # back, or a page published at a missing address, must show on the next visit.
+        headers["Cache-Control"] = "no-cache"
     if request.path.startswith(IMMUTABLE_PREFIXES) and response.status_code == 200:
         headers["Cache-Control"] = IMMUTABLE
     return response
