@@ -72,3 +72,6 @@ LOG_JSON = False
 # A URL prefix of nginx's internal media location; when set, /media answers with an
 # X-Accel-Redirect to <prefix><site_id>/<stored name> instead of sending the bytes itself.
 MEDIA_ACCEL_REDIRECT = None
+
+# The JSON API, per token (shared across processes through Redis when REDIS_URL is set).
+RATELIMIT_API = "300 per minute"
