@@ -132,9 +132,11 @@ def test_demotion_and_removal_take_effect_at_once(
     assert status_and_error(api.get("/site")) == (403, "forbidden")
 
 
-def test_a_session_cookie_grants_nothing_and_none_is_set(client, make_user, make_site, login):
+def test_a_session_cookie_grants_nothing_and_none_is_set(
+    client, make_user, make_site, make_token, login
+):
     user = make_user()
-    make_site("acme", owner=user)
+    site = make_site("acme", owner=user)
     login(client, user, "acme")
     assert client.get("/admin/pages", subdomain="acme").status_code == 200
     response = client.get("/api/v1/pages", subdomain="acme")
@@ -143,6 +145,11 @@ def test_a_session_cookie_grants_nothing_and_none_is_set(client, make_user, make
     # CSRF-exempt: the absence of a CSRF token is not what refuses a write.
     response = client.post("/api/v1/pages", subdomain="acme", json={"title": "x"})
     assert status_and_error(response) == (401, "unauthorized")
+    with_token = client.post(
+        "/api/v1/pages", subdomain="acme", json={"title": "x"},
+        headers=bearer(make_token(site, user)),
+    )  # fmt: skip
+    assert with_token.status_code == 201 and "Set-Cookie" not in with_token.headers
 
 
 def test_isolation_between_sites(client, make_user, make_site, make_page, make_token):

@@ -18,6 +18,8 @@ from .pages import FILTERS, KINDS, MAX_PAGE, MAX_PER_PAGE, STATUSES
 
 JSON = "application/json"
 NO_NUL = "^[^\\u0000]*$"
+# The characters str.isspace() is true for, as a regex class body.
+SPACES = "\\t\\n\\u000b\\u000c\\r\\u001c-\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
 SLUG = "^(|[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?)$"
 ERRORS = {
     400: "Invalid input; `field` names the part at fault.",
@@ -95,7 +97,9 @@ PAGING = [
 
 
 def schemas() -> dict[str, Any]:
-    title = text(200, "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$")
+    # At least one character that str.strip() keeps: spelled out, because regex engines
+    # disagree with Python (and each other) on what \\s means.
+    title = text(200, f"^[^\\u0000]*[^\\u0000{SPACES}][^\\u0000]*$")
     slug = {**text(100, SLUG), "not": {"enum": sorted(RESERVED_SLUGS)}}
     page_fields = {
         "title": title,
