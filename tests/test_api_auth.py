@@ -211,3 +211,19 @@ def test_rate_limit_is_shared_through_redis(make_app, make_user, make_site, make
     assert Api(one.test_client(), "ratelimited", token).get("/site").status_code == 200
     assert Api(other.test_client(), "ratelimited", token).get("/site").status_code == 200
     assert Api(one.test_client(), "ratelimited", token).get("/site").status_code == 429
+
+
+def test_trashing_a_published_page_needs_the_publish_scope(
+    client, make_user, make_site, make_page, make_token
+):
+    owner = make_user()
+    site = make_site("acme", owner=owner)
+    live = make_page(site, "Live", author=owner, status="published")
+    draft = make_page(site, "Draft", author=owner)
+    writer = Api(client, "acme", make_token(site, owner, ["pages:read", "pages:write"]))
+    assert status_and_error(writer.delete(f"/pages/{live.id}")) == (403, "insufficient_scope")
+    assert writer.delete(f"/pages/{draft.id}").status_code == 204
+    assert client.get("/live", subdomain="acme").status_code == 200
+    publisher = Api(client, "acme", make_token(site, owner))
+    assert publisher.delete(f"/pages/{live.id}").status_code == 204
+    assert client.get("/live", subdomain="acme").status_code == 404

@@ -37,6 +37,8 @@ def test_upload_an_image_and_serve_it(api, app):
     assert item["name"] == "photo.png" and item["url"].startswith("/media/")
     served = api.client.get(item["url"], subdomain="acme")
     assert served.status_code == 200 and served.data.startswith(b"\x89PNG")
+    used = api.get("/site").get_json()["bytes_used"]
+    assert used == item["size"] and isinstance(used, int)  # not a Decimal string on PostgreSQL
     again = send(api, ("copy.png", image_bytes()))
     assert again.get_json()["files"][0]["id"] == item["id"]  # same bytes, one stored file
     assert count(app) == 1

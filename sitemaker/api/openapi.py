@@ -29,6 +29,7 @@ ERRORS = {
     409: "A conflict: a stale `version` (see `current_version`), a slug already in use, or the "
     "site's page quota.",
     413: "The body is larger than the server accepts, or the upload exceeds a quota.",
+    410: "The site is suspended or deleted.",
     415: "The body is not of the type this operation takes.",
     429: "Too many requests with this token; see Retry-After.",
 }
@@ -58,7 +59,7 @@ def operation(
     body: dict | None = None, parameters: list | None = None, operation_id: str,
 ) -> dict[str, Any]:  # fmt: skip
     responses = {str(code): value for code, value in ok.items()}
-    for code in sorted({401, 429, *errors}):
+    for code in sorted({401, 410, 429, *errors}):
         error = answer(ERRORS[code], "Error")
         if code == 401:
             error["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}}}

@@ -169,7 +169,7 @@ def update(page_id: int):
                 status=status,
                 published_at=published_at,
                 author_id=user_id(),
-            ),  # fmt: skip
+            ),
             fields["slug"],
         )
     except SaveConflict as conflict:
