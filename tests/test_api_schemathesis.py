@@ -99,9 +99,12 @@ def test_schemathesis_finds_nothing(live_api, tmp_path: Path):
         "--workers", "1", "--request-timeout", "20",
         "--report", "json", "--report-json-path", str(report),
     ]  # fmt: skip
+    # Run in the test's own folder: schemathesis keeps a cache of past failures in the working
+    # directory and replays them, which would make one run depend on the one before.
     run = subprocess.run(
-        command, capture_output=True, text=True, timeout=900, env={**os.environ, "NO_COLOR": "1"}
-    )
+        command, capture_output=True, text=True, timeout=900, cwd=tmp_path,
+        env={**os.environ, "NO_COLOR": "1"},
+    )  # fmt: skip
     server_log = (server.root / "gunicorn.log").read_text()
     assert "Traceback" not in server_log, server_log[-4000:]
     assert run.returncode == 0, run.stdout[-8000:] + run.stderr[-2000:]
