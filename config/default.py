@@ -87,3 +87,6 @@ PLATFORM_IPV4 = None
 HSTS_SECONDS = 0
 # Longest page text (Markdown characters) the editor saves; rendering ~250k takes ~1.5 s.
 PAGE_MAX_BODY_CHARS = 250_000
+
+# The JSON API, per token (shared across processes through Redis when REDIS_URL is set).
+RATELIMIT_API = "300 per minute"

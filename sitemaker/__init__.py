@@ -74,6 +74,9 @@ def register_divisions(app: Flask) -> None:
 
     app.register_blueprint(home_bp)
     app.register_blueprint(dash_bp, subdomain="<site_subdomain>", url_prefix="/admin")
+    from .api import bp as api_bp
+
+    app.register_blueprint(api_bp, subdomain="<site_subdomain>", url_prefix="/api/v1")
     # Registered last: its catch-all /<slug> must not shadow the more specific divisions.
     app.register_blueprint(site_bp, subdomain="<site_subdomain>")
 

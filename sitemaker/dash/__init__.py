@@ -34,6 +34,7 @@ from . import (  # noqa: E402,F401
     pages,
     revisions,
     settings,
+    tokens,
     transfer,
     trash,
 )

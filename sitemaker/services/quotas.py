@@ -18,8 +18,11 @@ def max_pages(site: Site) -> int:
 
 
 def bytes_used(site_id: int) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(Media.size), 0)).where(Media.site_id == site_id)
+    # SUM of a BIGINT is NUMERIC on PostgreSQL, which arrives as a Decimal.
+    return int(
+        db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(Media.size), 0)).where(Media.site_id == site_id)
+        )
     )
 
 

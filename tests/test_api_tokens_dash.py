@@ -1,0 +1,112 @@
+"""/admin/tokens: every member makes, sees and revokes their own API tokens."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from sitemaker.extensions import db
+from sitemaker.models import ApiToken
+from tests.api_helpers import bearer, make_token_fixture  # noqa: F401  (make_token)
+from tests.dash_helpers import csrf_from
+
+TOKEN_RE = re.compile(rb'id="new-token" readonly value="(smk_[^"]+)"')
+
+
+def create(client, name="Editor plugin", scopes=("pages:read", "pages:write"), csrf=None):
+    csrf = csrf or csrf_from(client, "/admin/tokens", "acme")
+    return client.post(
+        "/admin/tokens", subdomain="acme",
+        data={"csrf_token": csrf, "name": name, "scope": list(scopes)},
+    )  # fmt: skip
+
+
+def test_create_use_list_and_revoke(app, client, make_user, make_site, login):
+    user = make_user()
+    make_site("acme", owner=user)
+    login(client, user, "acme")
+    page = client.get("/admin/tokens", subdomain="acme")
+    assert page.status_code == 200 and b"no tokens on this site yet" in page.data
+    assert b'value="pages:publish"' in page.data and b"/api/v1/openapi.json" in page.data
+
+    made = create(client)
+    assert made.status_code == 201
+    assert made.headers["Cache-Control"] == "no-store"
+    token = TOKEN_RE.search(made.data).group(1).decode()
+    assert b"shown only this once" in made.data
+    assert (
+        f"Bearer {token}".encode() in made.data
+        and b"http://acme.example.test/api/v1/pages" in made.data
+    )
+    with app.app_context():
+        row = db.session.scalar(sa.select(ApiToken))
+        assert row.scopes == "pages:read pages:write" and row.token_hash != token
+
+    listing = client.get("/admin/tokens", subdomain="acme")
+    assert token.encode() not in listing.data  # shown once, never again
+    assert b"Editor plugin" in listing.data and b"<td>never</td>" in listing.data
+
+    assert client.get("/api/v1/pages", subdomain="acme", headers=bearer(token)).status_code == 200
+    listing = client.get("/admin/tokens", subdomain="acme")
+    assert b"<td>never</td>" not in listing.data and b" UTC</td>" in listing.data
+
+    csrf = csrf_from(client, "/admin/tokens", "acme")
+    refused = client.post(f"/admin/tokens/{row.id}/revoke", subdomain="acme")
+    assert refused.status_code == 400  # no CSRF token
+    revoked = client.post(
+        f"/admin/tokens/{row.id}/revoke", subdomain="acme", data={"csrf_token": csrf}
+    )
+    assert revoked.status_code == 302
+    assert b"revoked" in client.get("/admin/tokens", subdomain="acme").data
+    assert client.get("/api/v1/pages", subdomain="acme", headers=bearer(token)).status_code == 401
+
+
+def test_bad_input_is_400_with_the_reason(client, make_user, make_site, login):
+    user = make_user()
+    make_site("acme", owner=user)
+    login(client, user, "acme")
+    for name, scopes, message in (
+        ("   ", ["pages:read"], b"Give the token a name"),
+        ("x" * 101, ["pages:read"], b"too long"),
+        ("ok", [], b"at least one scope"),
+        ("ok", ["pages:read", "root"], b"Unknown scope: root"),
+    ):
+        response = create(client, name, scopes)
+        assert response.status_code == 400 and message in response.data, name
+    assert create(client, csrf="forged").status_code == 400
+
+
+def test_members_see_and_revoke_only_their_own(
+    app, client, make_user, make_site, make_token, login
+):
+    owner, author = make_user(), make_user()
+    site = make_site("acme", owner=owner)
+    make_token(site, owner, name="Owner's script")
+    login(client, author, "acme")
+    from sitemaker.models import Membership
+
+    with app.app_context():
+        db.session.add(Membership(site_id=site.id, user_id=author.id, role="author"))
+        db.session.commit()
+        owners_row = db.session.scalar(sa.select(ApiToken))
+    page = client.get("/admin/tokens", subdomain="acme")
+    assert page.status_code == 200 and b"Owner&#39;s script" not in page.data
+    assert b"your role does not allow this" in page.data  # pages:publish for an author
+    csrf = csrf_from(client, "/admin/tokens", "acme")
+    response = client.post(
+        f"/admin/tokens/{owners_row.id}/revoke", subdomain="acme", data={"csrf_token": csrf}
+    )
+    assert response.status_code == 404
+    with app.app_context():
+        assert db.session.get(ApiToken, owners_row.id).revoked_at is None
+    assert create(client, "Mine", ["pages:read", "pages:publish"]).status_code == 201
+
+
+def test_strangers_are_refused(client, make_user, make_site, login):
+    make_site("acme", owner=make_user())
+    stranger = make_user()
+    login(client, stranger, "acme")
+    assert client.get("/admin/tokens", subdomain="acme").status_code == 403
+    anonymous = client.__class__(client.application)
+    assert anonymous.get("/admin/tokens", subdomain="acme").status_code == 302
