@@ -2,6 +2,7 @@
 
 from flask import Blueprint
 
+from ..extensions import limiter
 from ..services import http_cache
 from ..services.tenancy import add_site_subdomain, load_site
 from .theming import ThemeLoader
@@ -19,6 +20,9 @@ bp = SiteBlueprint("site", __name__)
 bp.url_value_preprocessor(load_site)
 bp.url_defaults(add_site_subdomain)
 bp.record_once(lambda state: http_cache.init_app(state.app))
+# No rate limit applies to visitor pages (nginx and the page cache absorb floods); exempting
+# the blueprint spares Flask-Limiter's per-request limit resolution and header injection.
+limiter.exempt(bp)
 
 from . import views  # noqa: E402,F401
 
