@@ -7,8 +7,12 @@ PREFERRED_URL_SCHEME = "https"
 SESSION_COOKIE_SECURE = True
 REMEMBER_COOKIE_SECURE = True
 PROXY_FIX_HOPS = 1
+# No pool_pre_ping: it costs a round trip on every request. A connection the server dropped
+# (a restart) fails its next statement instead; SQLAlchemy sees the disconnect and invalidates
+# the whole pool, that request answers 503 (errors.py) and the next ones open fresh
+# connections (tests/test_faults.py covers the restart).
 SQLALCHEMY_ENGINE_OPTIONS = {
-    "pool_pre_ping": True,
+    "pool_pre_ping": False,
     "pool_size": 5,
     "max_overflow": 10,
     "pool_timeout": 5,

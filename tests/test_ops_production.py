@@ -34,7 +34,7 @@ def test_production_settings(production):
     assert config["PREFERRED_URL_SCHEME"] == "https"
     assert isinstance(app.wsgi_app, ProxyFix) and app.wsgi_app.x_for == 1
     engine = config["SQLALCHEMY_ENGINE_OPTIONS"]
-    assert engine["pool_pre_ping"] is True
+    assert engine["pool_pre_ping"] is False  # a round trip per request; see config/production.py
     assert engine["pool_size"] + engine["max_overflow"] == 15 and engine["pool_timeout"] == 5
     assert config["MAX_CONTENT_LENGTH"] == 16 * 1024 * 1024  # = nginx client_max_body_size 16m
     assert config["MEDIA_ACCEL_REDIRECT"] == "/_media/"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
+import sqlalchemy as sa
 from flask import abort, current_app, g, redirect, request
+from sqlalchemy.orm import make_transient_to_detached
 
 from ..extensions import db
 from ..models import Site
@@ -20,6 +23,46 @@ def find_site(subdomain: str) -> Site | None:
     return db.session.scalar(db.select(Site).where(Site.subdomain == name))
 
 
+# Every column of a site, read with Core: the visitor path needs the whole row on every
+# request (freshness), but not the ORM's per-row bookkeeping, which cost more than the query.
+_SITE_ROW = sa.select(*Site.__table__.c).where(Site.__table__.c.subdomain == sa.bindparam("name"))
+# Sites kept per process; a miss only costs building one object from a row already fetched.
+SNAPSHOTS_PER_PROCESS = 4096
+
+
+def find_visitor_site(subdomain: str) -> Site | None:
+    """find_site for visitor pages: one indexed Core query for the site's row, then a per-process
+    snapshot (a detached Site) reused while the row is unchanged. The row is read on every
+    request, so a publish, a suspension or a deletion made by any process is seen on the very
+    next request; only the object building is saved. The snapshot is shared between requests,
+    so visitor code must treat g.site as read-only (the dashboard loads its own ORM object)."""
+    name = subdomain.lower()
+    if not could_be_subdomain(name):
+        return None
+    # Autocommit: a visitor request only reads, and each statement already sees the latest
+    # commit (READ COMMITTED), so the BEGIN before the first query and the ROLLBACK when the
+    # connection goes back to the pool would be two round trips that buy nothing.
+    connection = db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    row = connection.execute(_SITE_ROW, {"name": name}).first()
+    if row is None:
+        return None
+    snapshots: OrderedDict[str, tuple[Any, Site]] = current_app.extensions.setdefault(
+        "sitemaker.site_snapshots", OrderedDict()
+    )
+    known = snapshots.get(name)
+    if known is not None and known[0] == row:
+        return known[1]
+    site = Site(**row._mapping)
+    # Detached, not transient: a relationship read on it raises instead of quietly
+    # returning nothing, and it can never be flushed back by accident.
+    make_transient_to_detached(site)
+    snapshots[name] = (row, site)
+    snapshots.move_to_end(name)
+    if len(snapshots) > SNAPSHOTS_PER_PROCESS:
+        snapshots.popitem(last=False)
+    return site
+
+
 class SiteGone(Exception):
     """A suspended or deleted site: visitors get 410 with an explanation."""
 
@@ -30,7 +73,8 @@ class SiteGone(Exception):
 def load_site(endpoint: str | None, values: dict[str, Any] | None) -> None:
     """url_value_preprocessor for `site` and `dash`: put the tenant in g.site or 404/410."""
     subdomain = (values or {}).pop("site_subdomain", "")
-    site = find_site(subdomain)
+    # The dashboard changes g.site, so it gets its own ORM object; visitors only read it.
+    site = find_visitor_site(subdomain) if visitor_endpoint(endpoint) else find_site(subdomain)
     if site is None and subdomain == "<invalid>":  # a host outside SERVER_NAME
         site = custom_domain_site(endpoint)
     if site is None:

@@ -1,7 +1,8 @@
 """What visitors see on <tenant>.<SERVER_NAME>."""
 
-from flask import Blueprint
+from flask import Blueprint, request
 
+from ..extensions import limiter
 from ..services import http_cache
 from ..services.tenancy import add_site_subdomain, load_site
 from .theming import ThemeLoader
@@ -19,6 +20,11 @@ bp = SiteBlueprint("site", __name__)
 bp.url_value_preprocessor(load_site)
 bp.url_defaults(add_site_subdomain)
 bp.record_once(lambda state: http_cache.init_app(state.app))
+# No rate limit applies to visitor pages (nginx and the page cache absorb floods). exempt()
+# alone still lets Flask-Limiter resolve limits on every request; a request filter is checked
+# first and ends that work. A limit ever put on a visitor view must remove both.
+limiter.exempt(bp)
+limiter.request_filter(lambda: request.blueprint == "site")
 
 from . import views  # noqa: E402,F401
 

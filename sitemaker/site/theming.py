@@ -9,7 +9,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from flask import g, render_template, request
+from flask import current_app, g, request
+from flask.signals import before_render_template, template_rendered
 from jinja2 import BaseLoader, Environment, TemplateNotFound
 from werkzeug.security import safe_join
 
@@ -67,4 +68,20 @@ def render_theme(name: str, **context) -> str:
         (page.description if page is not None else "") or site.description or site.tagline,
     )
     context.setdefault("favicon", favicon_url(site))
-    return render_template(theme_template(name, theme), site=site, theme=theme, **context)
+    context.update(site=site, theme=theme)
+    return render_visitor_template(theme_template(name, theme), context)
+
+
+def render_visitor_template(name: str, context: dict) -> str:
+    """flask.render_template without the context processors. A visitor page is the same for
+    everyone and may be cached and shared, so it must not see the session or the signed-in
+    user; besides, Flask-Login's processor loads the session for every anonymous visitor
+    (which also adds `Vary: Cookie`). The signals stay, for anything that listens to them."""
+    app = current_app._get_current_object()
+    template = app.jinja_env.get_or_select_template(name)
+    before_render_template.send(
+        app, _async_wrapper=app.ensure_sync, template=template, context=context
+    )
+    html = template.render(context)
+    template_rendered.send(app, _async_wrapper=app.ensure_sync, template=template, context=context)
+    return html
