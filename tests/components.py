@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -45,3 +47,28 @@ def redis_url() -> str:
     if not port_open("127.0.0.1", 6379):
         missing("Redis is not running on 127.0.0.1:6379")
     return url
+
+
+_playwright = None
+
+
+@contextmanager
+def playwright_session() -> Iterator:
+    """The one Playwright driver of this test process. A second sync_playwright() while another
+    is running fails ("Sync API inside the asyncio loop"), so every browser test shares this
+    one; it is stopped when the session ends (tests/conftest.py)."""
+    global _playwright
+    if _playwright is None:
+        try:
+            from playwright.sync_api import sync_playwright
+        except ImportError:
+            missing("playwright is not installed")
+        _playwright = sync_playwright().start()
+    yield _playwright
+
+
+def stop_playwright() -> None:
+    global _playwright
+    if _playwright is not None:
+        _playwright.stop()
+        _playwright = None

@@ -23,6 +23,12 @@ SERVER_NAME = "example.test"
 PASSWORD = "correct horse battery staple"
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    from tests.components import stop_playwright
+
+    stop_playwright()
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Group tests by database so each schema is built once.
     items.sort(key=lambda item: "postgresql" in item.nodeid)

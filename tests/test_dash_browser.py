@@ -37,7 +37,7 @@ def session_cookie(app, user) -> str:
 def test_editor_previews_autosaves_and_saves_with_ctrl_s(live, make_user, make_site):
     chromium = require_executable("chromium", "/usr/bin/chromium")
     try:
-        from playwright.sync_api import sync_playwright
+        from tests.components import playwright_session
     except ImportError:
         missing("playwright is not installed")
     app, port = live
@@ -45,7 +45,7 @@ def test_editor_previews_autosaves_and_saves_with_ctrl_s(live, make_user, make_s
     make_site("acme", owner=owner)
     base = f"http://acme.localhost:{port}"
     errors: list[str] = []
-    with sync_playwright() as p:
+    with playwright_session() as p:
         browser = p.chromium.launch(
             executable_path=chromium,
             args=[

@@ -176,7 +176,7 @@ def test_themes_and_custom_css_apply_in_a_real_browser_under_the_csp(
 
     chromium = require_executable("chromium", "/usr/bin/chromium")
     try:
-        from playwright.sync_api import sync_playwright
+        from tests.components import playwright_session
     except ImportError:
         from tests.components import missing
 
@@ -191,7 +191,7 @@ def test_themes_and_custom_css_apply_in_a_real_browser_under_the_csp(
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        with sync_playwright() as p:
+        with playwright_session() as p:
             browser = p.chromium.launch(
                 executable_path=chromium, args=["--no-sandbox", "--disable-gpu"]
             )

@@ -44,10 +44,10 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
 def browser():
     executable = require_executable("chromium", "/usr/bin/chromium")
     try:
-        from playwright.sync_api import sync_playwright
+        from tests.components import playwright_session
     except ImportError:
         missing("playwright is not installed")
-    with sync_playwright() as playwright:
+    with playwright_session() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
