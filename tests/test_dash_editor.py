@@ -100,7 +100,8 @@ def test_first_autosave_creates_the_draft_then_keeps_one_rolling_revision(app, s
     editor = signed_in.get(data["edit_url"], subdomain="acme")
     assert b">\r\none two three</textarea>" in editor.data
     assert b"kept by autosave" in editor.data
-    assert editor.data.split(b"data-preview>")[1].startswith(b"</article>")  # not the saved text
+    # The preview shows the autosaved text being edited, not the saved page.
+    assert editor.data.split(b"data-preview>")[1].startswith(b"<p>one two three</p>")
     saved = signed_in.get(data["edit_url"] + "?saved=1", subdomain="acme")
     assert b">\r\none</textarea>" in saved.data
 

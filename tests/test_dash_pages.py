@@ -163,9 +163,9 @@ def test_stale_version_never_overwrites_and_keeps_both_texts(app, signed_in, sit
     assert kept.reason == "conflict" and kept.body == "Tab two's words"
     # The conflict form now carries the current version: saving again is a deliberate choice.
     assert b'name="version" type="hidden" value="2"' in second.data
-    # The preview is left for the script to render from the editor's (your) text, not theirs.
+    # The preview renders the editor's (your) text, not theirs.
     preview = second.data.split(b"data-preview>")[1].split(b"</article>")[0]
-    assert preview.strip() == b""
+    assert preview.strip() == b"<p>Tab two's words</p>"
 
 
 def test_conditional_update_lets_only_one_of_two_saves_win(app, site, make_page):
