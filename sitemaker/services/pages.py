@@ -9,6 +9,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import load_only
 
 from ..extensions import db
 from ..models import Page, PageRevision, Site, User
@@ -51,9 +52,13 @@ def visible(site_id: int, now: datetime | None = None) -> sa.Select:
 
 def navigation(site: Site, now: datetime | None = None) -> list[Page]:
     """The menu: the pages the tenant chose, in their order; by default every visible page."""
-    chosen = [i for i in _json_list(site.navigation) if isinstance(i, int)]
+    chosen = navigation_ids(site)
+    # The menu shows titles and links only: leave body and html (most of a row) unread.
     pages = db.session.scalars(
-        visible(site.id, now).where(Page.kind == "page").order_by(Page.created_at, Page.id)
+        visible(site.id, now)
+        .where(Page.kind == "page")
+        .options(load_only(Page.id, Page.slug, Page.title, Page.is_home, Page.kind))
+        .order_by(Page.created_at, Page.id)
     ).all()
     if not chosen:
         return [p for p in pages if not p.is_home]
@@ -103,17 +108,7 @@ def create_page(
     )
     db.session.add(page)
     db.session.flush()
-    db.session.add(
-        PageRevision(
-            page_id=page.id,
-            site_id=site.id,
-            title=title,
-            body=body,
-            page_version=page.version,
-            author_id=page.author_id,
-            created_at=now,
-        )
-    )
+    _revision(page, title, body, "save", page.version, page.author_id, now)
     if status == "published":
         site.bump_content_version()
     return page

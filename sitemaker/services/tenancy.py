@@ -14,11 +14,17 @@ from ..models import Site
 from .subdomains import could_be_subdomain
 
 
-def find_site(subdomain: str) -> Site | None:
-    """The site for a subdomain in any letter case, or None. Does no query for names that
-    cannot be a tenant ('a.b' from a nested host, '<invalid>' from a foreign one)."""
+def tenant_name(subdomain: str) -> str | None:
+    """The stored form of a subdomain (any letter case), or None for names that cannot be a
+    tenant ('a.b' from a nested host, '<invalid>' from a foreign one): those need no query."""
     name = subdomain.lower()
-    if not could_be_subdomain(name):
+    return name if could_be_subdomain(name) else None
+
+
+def find_site(subdomain: str) -> Site | None:
+    """The site for a subdomain in any letter case, or None."""
+    name = tenant_name(subdomain)
+    if name is None:
         return None
     return db.session.scalar(db.select(Site).where(Site.subdomain == name))
 
@@ -36,8 +42,8 @@ def find_visitor_site(subdomain: str) -> Site | None:
     request, so a publish, a suspension or a deletion made by any process is seen on the very
     next request; only the object building is saved. The snapshot is shared between requests,
     so visitor code must treat g.site as read-only (the dashboard loads its own ORM object)."""
-    name = subdomain.lower()
-    if not could_be_subdomain(name):
+    name = tenant_name(subdomain)
+    if name is None:
         return None
     # Autocommit: a visitor request only reads, and each statement already sees the latest
     # commit (READ COMMITTED), so the BEGIN before the first query and the ROLLBACK when the
