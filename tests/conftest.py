@@ -155,6 +155,25 @@ def make_page(app: Flask) -> Callable[..., Page]:
     return factory
 
 
+@pytest.fixture
+def owner(make_user) -> User:
+    """The owner of `site`."""
+    return make_user("owner@example.org")
+
+
+@pytest.fixture
+def site(make_site, owner: User) -> Site:
+    """acme, the tenant most dash and API tests work on."""
+    return make_site("acme", owner=owner)
+
+
+@pytest.fixture
+def signed_in(client: FlaskClient, owner: User, site: Site, login) -> FlaskClient:
+    """`client`, signed in as the owner on acme's host."""
+    login(client, owner, "acme")
+    return client
+
+
 def host_url(subdomain: str | None = None) -> str:
     return f"http://{subdomain}.{SERVER_NAME}" if subdomain else f"http://{SERVER_NAME}"
 

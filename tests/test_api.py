@@ -11,16 +11,6 @@ from tests.api_helpers import Api, make_token_fixture  # noqa: F401  (the make_t
 
 
 @pytest.fixture
-def owner(make_user):
-    return make_user("owner@example.org")
-
-
-@pytest.fixture
-def site(make_site, owner):
-    return make_site("acme", owner=owner)
-
-
-@pytest.fixture
 def api(client, site, owner, make_token):
     return Api(client, "acme", make_token(site, owner))
 

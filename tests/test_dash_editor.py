@@ -10,22 +10,6 @@ from sitemaker.models import Page, PageRevision
 from tests.dash_client import add_member, csrf_token
 
 
-@pytest.fixture
-def owner(make_user):
-    return make_user("owner@example.org")
-
-
-@pytest.fixture
-def site(make_site, owner):
-    return make_site("acme", owner=owner)
-
-
-@pytest.fixture
-def signed_in(client, owner, site, login):
-    login(client, owner, "acme")
-    return client
-
-
 def post_json(client, url, payload, token=None, **kw):
     headers = {"Accept": "application/json"}
     if token is not False:

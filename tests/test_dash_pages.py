@@ -13,22 +13,6 @@ from sitemaker.models.common import utcnow
 from tests.dash_client import add_member, csrf_token
 
 
-@pytest.fixture
-def owner(make_user):
-    return make_user("owner@example.org")
-
-
-@pytest.fixture
-def site(make_site, owner):
-    return make_site("acme", owner=owner)
-
-
-@pytest.fixture
-def signed_in(client, owner, site, login):
-    login(client, owner, "acme")
-    return client
-
-
 def get_page(app, page_id: int) -> Page:
     with app.app_context():
         page = db.session.get(Page, page_id)

@@ -5,29 +5,12 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from sitemaker.extensions import db
 from sitemaker.models import Media, Page, PageRevision, Site
 from sitemaker.models.common import utcnow
 from tests.dash_client import add_member, csrf_token
-
-
-@pytest.fixture
-def owner(make_user):
-    return make_user("owner@example.org")
-
-
-@pytest.fixture
-def site(make_site, owner):
-    return make_site("acme", owner=owner)
-
-
-@pytest.fixture
-def signed_in(client, owner, site, login):
-    login(client, owner, "acme")
-    return client
 
 
 def load(app, model, id_):

@@ -17,11 +17,6 @@ from sitemaker.models.common import utcnow
 from tests.dash_helpers import csrf_from, image_bytes
 
 
-@pytest.fixture
-def owner(make_user):
-    return make_user("owner@example.org")
-
-
 def signed_in(app, login, user, subdomain):
     client = app.test_client()
     login(client, user, subdomain)
