@@ -298,7 +298,8 @@ def test_authors_edit_only_their_own_drafts(app, client, site, make_user, make_p
 
 def test_anonymous_and_non_members_are_refused(client, site, make_user, login, make_page):
     page = make_page(site, "Private", slug="private")
-    assert client.get("/admin/pages", subdomain="acme").status_code in (302, 403)
+    anonymous = client.get("/admin/pages", subdomain="acme")
+    assert anonymous.status_code == 302 and "/handoff?site=acme" in anonymous.headers["Location"]
     login(client, make_user("stranger@example.org"), "acme")
     assert client.get("/admin/pages", subdomain="acme").status_code == 403
     assert client.get(f"/admin/pages/{page.id}/edit", subdomain="acme").status_code == 403
