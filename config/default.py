@@ -76,6 +76,13 @@ MEDIA_ACCEL_REDIRECT = None
 # How long a rendered visitor page stays in the page cache. Its key holds the site's content
 # version, so a publish makes it unreachable at once; this only bounds memory use.
 PAGE_CACHE_SECONDS = 3600
+# Finished visitor pages each app process keeps and answers before Flask runs (0 = none), and
+# the memory they may take per process. Freshness comes from the site-version board.
+FRONT_CACHE_ENTRIES = 2000
+FRONT_CACHE_BYTES = 32 * 1024 * 1024
+# The site-version board's file (shared memory) when REDIS_URL is unset; None = next to a
+# SQLite database, or /dev/shm/sitemaker-site-versions-<hash of DATABASE_URL> for PostgreSQL.
+SITE_VERSIONS_FILE = None
 
 # Custom domains: the nameservers that verify `_sitemaker.<domain>` TXT records ("ip" or
 # "ip:port"; empty = the system resolver), and the address tenants point an apex A record at.

@@ -21,14 +21,9 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     app = Flask(__name__, instance_relative_config=True, subdomain_matching=True)
     load_config(app, config_name, overrides)
 
-    hops = int(app.config.get("PROXY_FIX_HOPS") or 0)
-    if hops:
-        app.wsgi_app = ProxyFix(
-            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=0
-        )
-
     init_extensions(app)
     register_divisions(app)
+    wrap_wsgi(app)
 
     from . import logging as structured_logging
 
@@ -54,6 +49,9 @@ def init_extensions(app: Flask) -> None:
     from .services import sessions
 
     ext.db.init_app(app)
+    from .services import site_versions
+
+    site_versions.init_app(app)
     ext.migrate.init_app(app, ext.db, directory=str(Path(app.root_path).parent / "migrations"))
     ext.bcrypt.init_app(app)
     ext.csrf.init_app(app)
@@ -65,6 +63,27 @@ def init_extensions(app: Flask) -> None:
     from .services import headers
 
     headers.init_app(app)
+
+
+def wrap_wsgi(app: Flask) -> None:
+    """The front cache sits inside ProxyFix, so it keys on the host and scheme ProxyFix sets."""
+    from .front_cache import FrontCache
+    from .services import site_versions
+
+    entries = int(app.config.get("FRONT_CACHE_ENTRIES") or 0)
+    if entries > 0:
+        app.wsgi_app = FrontCache(
+            app.wsgi_app,
+            site_versions.board(app),
+            max_entries=entries,
+            max_bytes=int(app.config["FRONT_CACHE_BYTES"]),
+            max_age=float(app.config["PAGE_CACHE_SECONDS"]),
+        )
+    hops = int(app.config.get("PROXY_FIX_HOPS") or 0)
+    if hops:
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=0
+        )
 
 
 def register_divisions(app: Flask) -> None:

@@ -137,14 +137,15 @@ def server_database_url() -> str:
     return url
 
 
-def prepare_database(url: str):
-    """A testing app on `url` with the schema at head and no rows; for seeding and cleanup."""
+def prepare_database(url: str, **config):
+    """A testing app on `url` with the schema at head and no rows; for seeding and cleanup.
+    It writes like the servers only if it shares their REDIS_URL (the site-version board)."""
     from flask_migrate import upgrade
 
     from sitemaker import create_app
     from sitemaker.extensions import db
 
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url, **config})
     with app.app_context():
         upgrade()
         clear_tables(db)

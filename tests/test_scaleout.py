@@ -26,7 +26,7 @@ def cluster(tmp_path_factory):
         missing("Redis is not running on 127.0.0.1:6379")
     redis.Redis.from_url(REDIS_URL).flushdb()
     tmp = tmp_path_factory.mktemp("scaleout")
-    seed_app = servers.prepare_database(url)
+    seed_app = servers.prepare_database(url, REDIS_URL=REDIS_URL)
     with seed_app.app_context():
         site = Site(subdomain="acme", title="Acme")
         operator = User(email="ops@example.org", password_hash="x", is_operator=True)

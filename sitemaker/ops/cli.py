@@ -13,7 +13,7 @@ from flask.cli import AppGroup
 from ..extensions import bcrypt, db
 from ..models import Media, Page, Site, User
 from ..models.common import utcnow
-from ..services import audit, sites
+from ..services import audit, site_versions, sites
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 sites_cli = AppGroup("sites", help="Manage tenant sites.")
@@ -165,6 +165,14 @@ def purge_sites(dry_run: bool) -> None:
             sites.purge(site)
             db.session.commit()
     click.echo(f"{len(expired)} sites {'to purge' if dry_run else 'purged'}")
+
+
+@sites_cli.command("refresh")
+def refresh_sites() -> None:
+    """Make every app process on every server re-read all sites and pages, after changes made
+    outside sitemaker (SQL typed into psql, a restored backup)."""
+    site_versions.bump_everything()
+    click.echo("every site's pages will be read afresh on their next request")
 
 
 @sites_cli.command("stats")

@@ -30,6 +30,8 @@ def app_csp(server_name: str | None) -> str:
     if server_name:
         sources += [server_name, f"*.{server_name}"]
     return APP_CSP.format(form_action=" ".join(sources))
+
+
 IMMUTABLE = "public, max-age=31536000, immutable"
 # Built bundles carry a content hash in their name: a change gets a new URL.
 IMMUTABLE_PREFIXES = ("/static/gen/",)

@@ -10,15 +10,15 @@ next scheduled item falls due and is not served after that moment.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import wraps
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask import Flask, Response, current_app, g, make_response, request, session
-from werkzeug.http import http_date, parse_date, quote_etag
+from werkzeug.http import http_date, parse_date, parse_etags, quote_etag
 
 from ..extensions import cache, db
 from ..models import Page, Site
@@ -89,14 +89,22 @@ def last_modified(site: Site, due_marker: str) -> datetime:
 
 
 def is_not_modified(etag: str, modified: datetime) -> bool:
+    return request.method in ("GET", "HEAD") and answers_not_modified(
+        request.headers.get("If-None-Match"),
+        request.headers.get("If-Modified-Since"),
+        etag,
+        modified,
+    )
+
+
+def answers_not_modified(
+    if_none_match: str | None, if_modified_since: str | None, etag: str, modified: datetime
+) -> bool:
     """RFC 9110: If-None-Match wins; If-Modified-Since is only read without it."""
-    if request.method not in ("GET", "HEAD"):
-        return False
-    if request.if_none_match:
-        return request.if_none_match.contains_weak(etag)
-    since = request.headers.get("If-Modified-Since")
-    if since:
-        parsed = parse_date(since)
+    if if_none_match:
+        return parse_etags(if_none_match).contains_weak(etag)
+    if if_modified_since:
+        parsed = parse_date(if_modified_since)
         if parsed is not None:
             return modified.replace(tzinfo=UTC) <= parsed
     return False
@@ -132,6 +140,29 @@ def not_modified(etag: str, modified: datetime) -> Response:
     return Response(status=304, headers=validator_headers(etag, modified))
 
 
+# The environ key under which a page-cache response offers itself to the front cache
+# (sitemaker/front_cache.py), which keeps the finished response in this process.
+FRONT_TICKET = "sitemaker.front_cache"
+
+
+class FrontTicket(NamedTuple):
+    name: str  # the host name the site-version board counts the page under
+    tag: Hashable  # the board's counter the page was built under
+    etag: str
+    last_modified: datetime
+    valid_until: float | None  # POSIX time the next scheduled item appears
+
+
+def offer_to_front(site: Site, etag: str, modified: datetime, valid_until: datetime | None) -> None:
+    """Only GET responses built from data at least as new as the board's counter qualify
+    (g.site_tag, set by tenancy.find_visitor_site); everything else stays in Flask."""
+    tag = g.get("site_tag")
+    if tag is None or request.method != "GET":
+        return
+    until = valid_until.replace(tzinfo=UTC).timestamp() if valid_until is not None else None
+    request.environ[FRONT_TICKET] = FrontTicket(g.site_name, tag, etag, modified, until)
+
+
 def serve_cached(view: Callable[..., Any], kwargs: dict[str, Any]) -> Response:
     site: Site = g.site
     now = utcnow()
@@ -139,6 +170,7 @@ def serve_cached(view: Callable[..., Any], kwargs: dict[str, Any]) -> Response:
     entry = _cache_call(cache.get, key)
     if isinstance(entry, CachedPage) and (entry.valid_until is None or now < entry.valid_until):
         g.page_cache = "hit"
+        offer_to_front(site, entry.etag, entry.last_modified, entry.valid_until)
         if is_not_modified(entry.etag, entry.last_modified):
             return not_modified(entry.etag, entry.last_modified)
         headers = validator_headers(entry.etag, entry.last_modified)
@@ -151,6 +183,7 @@ def serve_cached(view: Callable[..., Any], kwargs: dict[str, Any]) -> Response:
         return not_modified(etag, modified)
     response = make_response(view(**kwargs))
     if response.status_code == 200 and not response.direct_passthrough:
+        offer_to_front(site, etag, modified, next_due)
         _cache_call(
             cache.set,
             key,

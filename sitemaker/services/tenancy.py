@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any
+from collections.abc import Hashable
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask import abort, current_app, g, redirect, request
@@ -11,6 +12,7 @@ from sqlalchemy.orm import make_transient_to_detached
 
 from ..extensions import db
 from ..models import Site
+from . import site_versions
 from .subdomains import could_be_subdomain
 
 
@@ -29,43 +31,55 @@ def find_site(subdomain: str) -> Site | None:
     return db.session.scalar(db.select(Site).where(Site.subdomain == name))
 
 
-# Every column of a site, read with Core: the visitor path needs the whole row on every
-# request (freshness), but not the ORM's per-row bookkeeping, which cost more than the query.
+# Every column of a site, read with Core: the ORM's per-row bookkeeping cost more than the query.
 _SITE_ROW = sa.select(*Site.__table__.c).where(Site.__table__.c.subdomain == sa.bindparam("name"))
-# Sites kept per process; a miss only costs building one object from a row already fetched.
+# Sites kept per process; a miss only costs one indexed query and building one object.
 SNAPSHOTS_PER_PROCESS = 4096
 
 
+class Snapshot(NamedTuple):
+    tag: Hashable | None  # the site-version board's counter, read before the row was
+    site: Site
+
+
 def find_visitor_site(subdomain: str) -> Site | None:
-    """find_site for visitor pages: one indexed Core query for the site's row, then a per-process
-    snapshot (a detached Site) reused while the row is unchanged. The row is read on every
-    request, so a publish, a suspension or a deletion made by any process is seen on the very
-    next request; only the object building is saved. The snapshot is shared between requests,
-    so visitor code must treat g.site as read-only (the dashboard loads its own ORM object)."""
+    """find_site for visitor pages: a per-process snapshot (a detached Site) reused while the
+    site-version board says its row is unchanged, else one indexed Core query. The board's
+    counter for the name is read before the row, and every commit that changes the row moves
+    it, so a publish, a suspension or a deletion made by any process is seen on the very next
+    request.
+
+    g.site_tag keeps that counter: everything this request reads is at least as new as it, so
+    the page cache's front may keep the response under it. The snapshot is shared between
+    requests: visitor code treats g.site as read-only (the dashboard loads its own object)."""
     name = tenant_name(subdomain)
     if name is None:
         return None
+    tag = site_versions.board().read(name)
+    snapshots: OrderedDict[str, Snapshot] = current_app.extensions.setdefault(
+        "sitemaker.site_snapshots", OrderedDict()
+    )
+    known = snapshots.get(name)
+    if known is not None and tag is not None and known.tag == tag:
+        g.site_tag, g.site_name = tag, name
+        return known.site
     # Autocommit: a visitor request only reads, and each statement already sees the latest
     # commit (READ COMMITTED), so the BEGIN before the first query and the ROLLBACK when the
     # connection goes back to the pool would be two round trips that buy nothing.
     connection = db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     row = connection.execute(_SITE_ROW, {"name": name}).first()
     if row is None:
+        snapshots.pop(name, None)
         return None
-    snapshots: OrderedDict[str, tuple[Any, Site]] = current_app.extensions.setdefault(
-        "sitemaker.site_snapshots", OrderedDict()
-    )
-    known = snapshots.get(name)
-    if known is not None and known[0] == row:
-        return known[1]
     site = Site(**row._mapping)
     # Detached, not transient: a relationship read on it raises instead of quietly
     # returning nothing, and it can never be flushed back by accident.
     make_transient_to_detached(site)
-    snapshots[name] = (row, site)
+    snapshots[name] = Snapshot(tag, site)
     snapshots.move_to_end(name)
     if len(snapshots) > SNAPSHOTS_PER_PROCESS:
         snapshots.popitem(last=False)
+    g.site_tag, g.site_name = tag, name
     return site
 
 
@@ -107,9 +121,12 @@ def custom_domain_site(endpoint: str | None) -> Site | None:
     (sessions are host-only)."""
     from .domains import build_urls_on_custom_domain, verified_site_for
 
+    host = request.host.split(":")[0].lower()
+    tag = site_versions.board().read(host)  # before the row: see find_visitor_site
     site, canonical = verified_site_for(request.host)
     if site is None:
         return None
+    g.site_tag, g.site_name = tag, host
     if not visitor_endpoint(endpoint):
         abort(redirect(_url_on(tenant_host(site)), 302))
     if not canonical:

@@ -1,0 +1,254 @@
+"""The site-version board: a counter per site name that moves after every committed change to
+the site's row, readable by every app process without asking the database.
+
+Every change a visitor can see bumps the site's content_version (or changes another column of
+its row) in the same transaction, so "the row changed" is the one signal the visitor path
+needs. A session hook notes which sites' rows a flush wrote and, once the transaction has
+committed, moves the counters of every name they answer to (subdomain and custom domain, old
+and new). A visitor request reads the counter of the name it was addressed to *before* it
+reads anything from the database; what it builds from that read is tagged with the counter
+and reused only while the counter still has that value. A counter moved after a commit
+therefore makes the very next request in any process read afresh.
+
+Two boards:
+- shared memory (no REDIS_URL): a memory-mapped file per database on this host, so every
+  gunicorn worker and every `flask` command on the host sees the same counters. A read is a
+  memory load; a bump takes a file lock.
+- Redis (REDIS_URL set, several app servers): counters are Redis keys; a read is one MGET.
+A board that cannot be opened answers None to every read, which makes the visitor path read
+the site's row on every request, as it would without a board.
+
+Slots are shared by hash (CRC-32 of the name modulo the slot count): two names in one slot
+only cost each other a few extra reads, never a stale page. Slot 0 moves for everything at once (a bulk
+UPDATE of sites, `flask site-versions bump --all`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mmap
+import os
+import struct
+import tempfile
+import zlib
+from collections.abc import Hashable, Iterable
+from itertools import chain
+from pathlib import Path
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.sql.dml import Delete, Update
+
+from ..models import Site
+from .domains import alternate
+
+SLOTS = 1 << 16
+_COUNTER = struct.Struct("<Q")
+_TOUCHED = "sitemaker.touched_sites"
+EVERYTHING = ""  # the name that stands for every site: slot 0
+
+
+class Board(Protocol):
+    def read(self, name: str) -> Hashable | None: ...
+
+    def bump(self, names: Iterable[str]) -> None: ...
+
+
+class SharedMemoryBoard:
+    """Counters in a memory-mapped file: (1 + SLOTS) little-endian 64-bit integers."""
+
+    def __init__(self, path: str | None):
+        size = (SLOTS + 1) * _COUNTER.size
+        self.path = path
+        if path is None:  # an in-memory database: nobody else can write it
+            self._fd = -1
+            self._map = mmap.mmap(-1, size)
+            return
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        try:
+            owner = os.fstat(self._fd).st_uid
+            if owner != os.geteuid() and os.geteuid() != 0:
+                # In a shared directory someone else's file could wind counters back.
+                raise PermissionError(f"{path} belongs to another user (uid {owner})")
+            if os.fstat(self._fd).st_size < size:
+                os.ftruncate(self._fd, size)  # sparse: untouched slots cost no memory
+            self._map = mmap.mmap(self._fd, size)
+        except BaseException:
+            os.close(self._fd)
+            raise
+
+    def read(self, name: str) -> tuple[int, int]:
+        unpack = _COUNTER.unpack_from
+        return unpack(self._map, 0)[0], unpack(self._map, _slot(name) * _COUNTER.size)[0]
+
+    def bump(self, names: Iterable[str]) -> None:
+        slots = {_slot(name) for name in names}
+        if not slots:
+            return
+        if self._fd >= 0:
+            import fcntl
+
+            # Read-increment-write under a lock: two writers must never both write n + 1.
+            fcntl.lockf(self._fd, fcntl.LOCK_EX)
+        try:
+            for slot in slots:
+                offset = slot * _COUNTER.size
+                _COUNTER.pack_into(
+                    self._map, offset, _COUNTER.unpack_from(self._map, offset)[0] + 1
+                )
+        finally:
+            if self._fd >= 0:
+                fcntl.lockf(self._fd, fcntl.LOCK_UN)
+
+
+class RedisBoard:
+    """Counters as Redis keys, for several app servers: what one server commits, every other
+    server's next request sees."""
+
+    def __init__(self, url: str, namespace: str):
+        import redis
+
+        # Short timeouts: a slow Redis must cost a database read, not a stuck request.
+        self._redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self._prefix = f"sitemaker:site-version:{namespace}:"
+
+    def read(self, name: str) -> tuple[bytes | None, bytes | None] | None:
+        try:
+            values = self._redis.mget(f"{self._prefix}0", f"{self._prefix}{_slot(name)}")
+        except Exception:  # redis.RedisError, OSError: read the database instead
+            return None
+        return values[0], values[1]
+
+    def bump(self, names: Iterable[str]) -> None:
+        slots = {_slot(name) for name in names}
+        if not slots:
+            return
+        pipe = self._redis.pipeline(transaction=False)
+        for slot in slots:
+            pipe.incr(f"{self._prefix}{slot}")
+        try:
+            pipe.execute()
+        except Exception as error:
+            # Nothing can be undone after a commit; other servers may serve the old version
+            # of these sites until their entries age out (PAGE_CACHE_SECONDS).
+            current_app.logger.error("site-version board unavailable, bump lost: %s", error)
+
+
+class NoBoard:
+    """Every read is 'unknown': visitor requests read the site's row every time."""
+
+    path = None
+
+    def read(self, name: str) -> None:
+        return None
+
+    def bump(self, names: Iterable[str]) -> None:
+        return None
+
+
+def _slot(name: str) -> int:
+    if name == EVERYTHING:
+        return 0
+    return 1 + zlib.crc32(name.encode()) % SLOTS
+
+
+def _namespace(database_url: str) -> str:
+    return hashlib.sha256(database_url.encode()).hexdigest()[:16]
+
+
+def default_board_path(database_url: str) -> str | None:
+    """Next to a SQLite file (like its -wal and -shm files); in /dev/shm for a server database,
+    named after its URL so that every process on this host using that database shares it."""
+    if database_url.startswith("sqlite"):
+        database = database_url.split(":///", 1)[1] if ":///" in database_url else ""
+        if not database or database == ":memory:":
+            return None
+        return f"{database}-versions"
+    # A shared directory is safe here: the file is opened without following links, created
+    # 0600, and refused when another user owns it (SharedMemoryBoard).
+    shm = "/dev/shm"  # noqa: S108
+    folder = shm if os.path.isdir(shm) else tempfile.gettempdir()
+    return os.path.join(folder, f"sitemaker-site-versions-{_namespace(database_url)}")
+
+
+def open_board(app: Flask) -> Board:
+    config = app.config
+    url = str(config["SQLALCHEMY_DATABASE_URI"])
+    if config.get("REDIS_URL"):
+        return RedisBoard(config["REDIS_URL"], _namespace(url))
+    path = config.get("SITE_VERSIONS_FILE") or default_board_path(url)
+    try:
+        return SharedMemoryBoard(path)
+    except OSError as error:
+        app.logger.warning(
+            "site-version board %s unavailable (%s): visitor pages read the database on "
+            "every request",
+            path,
+            error,
+        )
+        return NoBoard()
+
+
+def board(app: Flask | None = None) -> Board:
+    return (app or current_app).extensions["sitemaker.site_versions"]
+
+
+def bump_everything(app: Flask | None = None) -> None:
+    """For changes made outside the app (SQL typed into psql, a restored backup)."""
+    board(app).bump([EVERYTHING])
+
+
+def names_of(site: Site) -> set[str]:
+    """Every host name the site answers or answered to before this flush: its subdomain, and
+    its custom domain with the www/apex partner that redirects to it."""
+    names: set[str] = set()
+    state = sa.inspect(site)
+    for attribute in ("subdomain", "custom_domain"):
+        history = state.attrs[attribute].history
+        for value in chain(history.added, history.unchanged, history.deleted):
+            if value:
+                names.add(str(value).lower())
+                if attribute == "custom_domain":
+                    names.add(alternate(str(value).lower()))
+    return names
+
+
+def _note_flushed_sites(session: Session, flush_context: Any) -> None:
+    touched = session.info.setdefault(_TOUCHED, set())
+    for obj in chain(session.new, session.dirty, session.deleted):
+        if isinstance(obj, Site):
+            touched.update(names_of(obj))
+
+
+def _note_bulk_site_writes(state: ORMExecuteState) -> None:
+    statement = state.statement
+    if isinstance(statement, Update | Delete) and statement.table.name == Site.__tablename__:
+        state.session.info.setdefault(_TOUCHED, set()).add(EVERYTHING)
+
+
+def _bump_after_commit(session: Session) -> None:
+    touched = session.info.pop(_TOUCHED, None)
+    if touched and has_app_context():
+        extension = current_app.extensions.get("sitemaker.site_versions")
+        if extension is not None:
+            extension.bump(touched)
+
+
+# A rolled-back transaction keeps its noted sites: they are bumped with the session's next
+# commit, if any. An extra bump only costs a read; a missing one would serve a stale page.
+_LISTENERS = (
+    ("after_flush", _note_flushed_sites),
+    ("do_orm_execute", _note_bulk_site_writes),
+    ("after_commit", _bump_after_commit),
+)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["sitemaker.site_versions"] = open_board(app)
+    for name, listener in _LISTENERS:
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
