@@ -38,19 +38,24 @@ class CachedPage:
     valid_until: datetime | None
 
 
+_PUBLISHED = sa.and_(
+    Page.site_id == sa.bindparam("site_id"),
+    Page.status == "published",
+    Page.deleted_at.is_(None),
+)
+_NOW = sa.bindparam("now")
+# Built once: building the statement costs more than running it.
+_DUE = sa.select(
+    sa.func.count(sa.case((Page.published_at <= _NOW, 1))),
+    sa.func.max(sa.case((Page.published_at <= _NOW, Page.published_at))),
+    sa.func.min(sa.case((Page.published_at > _NOW, Page.published_at))),
+).where(_PUBLISHED)
+
+
 def due_times(site_id: int, now: datetime) -> tuple[str, datetime | None]:
     """(a marker of which published items are already due, the earliest published_at still to
     come): the first changes when a scheduled item appears, the second says when that will be."""
-    published = sa.and_(
-        Page.site_id == site_id, Page.status == "published", Page.deleted_at.is_(None)
-    )
-    row = db.session.execute(
-        sa.select(
-            sa.func.count(sa.case((Page.published_at <= now, 1))),
-            sa.func.max(sa.case((Page.published_at <= now, Page.published_at))),
-            sa.func.min(sa.case((Page.published_at > now, Page.published_at))),
-        ).where(published)
-    ).one()
+    row = db.session.execute(_DUE, {"site_id": site_id, "now": now}).one()
     latest = row[1]
     if isinstance(latest, str):  # SQLite returns the aggregate of a CASE as text
         latest = datetime.fromisoformat(latest)

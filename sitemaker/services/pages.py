@@ -39,27 +39,37 @@ def slug_error(slug: str) -> str | None:
     return None
 
 
-def visible(site_id: int, now: datetime | None = None) -> sa.Select:
+def visible(
+    site_id: int | sa.BindParameter, now: datetime | sa.BindParameter | None = None
+) -> sa.Select:
     """Published, not trashed, and due: what a visitor may see. Scheduled posts appear by
     themselves once their time has come."""
     return sa.select(Page).where(
         Page.site_id == site_id,
         Page.status == "published",
         Page.deleted_at.is_(None),
-        Page.published_at <= (now or utcnow()),
+        Page.published_at <= (utcnow() if now is None else now),
     )
+
+
+# The visitor path's statements, built once: building a select costs more than running it.
+# Each takes site_id and now (and slug where it says so).
+VISIBLE = visible(sa.bindparam("site_id"), sa.bindparam("now"))
+_MENU = (
+    VISIBLE.where(Page.kind == "page")
+    # The menu shows titles and links only: leave body and html (most of a row) unread.
+    .options(load_only(Page.id, Page.slug, Page.title, Page.is_home, Page.kind))
+    .order_by(Page.created_at, Page.id)
+)
+HOME_PAGE = VISIBLE.where(Page.is_home).limit(1)
+PAGE_BY_SLUG = VISIBLE.where(Page.slug == sa.bindparam("slug"))
+RECENT = VISIBLE.order_by(Page.published_at.desc(), Page.id.desc()).limit(50)
 
 
 def navigation(site: Site, now: datetime | None = None) -> list[Page]:
     """The menu: the pages the tenant chose, in their order; by default every visible page."""
     chosen = navigation_ids(site)
-    # The menu shows titles and links only: leave body and html (most of a row) unread.
-    pages = db.session.scalars(
-        visible(site.id, now)
-        .where(Page.kind == "page")
-        .options(load_only(Page.id, Page.slug, Page.title, Page.is_home, Page.kind))
-        .order_by(Page.created_at, Page.id)
-    ).all()
+    pages = db.session.scalars(_MENU, {"site_id": site.id, "now": now or utcnow()}).all()
     if not chosen:
         return [p for p in pages if not p.is_home]
     by_id = {p.id: p for p in pages}

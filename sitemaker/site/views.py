@@ -6,9 +6,9 @@ from __future__ import annotations
 from flask import Response, abort, current_app, g, redirect, request
 
 from ..extensions import db
-from ..models import Page
+from ..models.common import utcnow
 from ..services.http_cache import cached_page
-from ..services.pages import navigation, visible
+from ..services.pages import HOME_PAGE, PAGE_BY_SLUG, RECENT, navigation
 from . import bp
 from .feeds import atom_feed, robots_txt, sitemap_xml
 from .theming import render_theme
@@ -20,23 +20,22 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 @bp.route("/")
 @cached_page
 def index():
-    site = g.site
-    home = db.session.scalar(visible(site.id).where(Page.is_home).limit(1))
+    site, now = g.site, utcnow()
+    home = db.session.scalar(HOME_PAGE, {"site_id": site.id, "now": now})
     if home is not None:
-        return render_theme("page.html", page=home, nav=navigation(site))
-    items = db.session.scalars(
-        visible(site.id).order_by(Page.published_at.desc(), Page.id.desc()).limit(50)
-    ).all()
-    return render_theme("index.html", items=items, nav=navigation(site))
+        return render_theme("page.html", page=home, nav=navigation(site, now))
+    items = db.session.scalars(RECENT, {"site_id": site.id, "now": now}).all()
+    return render_theme("index.html", items=items, nav=navigation(site, now))
 
 
 @bp.route("/<slug>")
 @cached_page
 def page(slug: str):
-    item = db.session.scalar(visible(g.site.id).where(Page.slug == slug))
+    now = utcnow()
+    item = db.session.scalar(PAGE_BY_SLUG, {"site_id": g.site.id, "now": now, "slug": slug})
     if item is None:
         abort(404)
-    return render_theme("page.html", page=item, nav=navigation(g.site))
+    return render_theme("page.html", page=item, nav=navigation(g.site, now))
 
 
 @bp.route("/feed.xml")
