@@ -25,9 +25,11 @@ def profile_pages(database_url: str, size: int, requests: int, out: Path) -> str
     targets = [
         (tenant_host(rng.randint(1, size), size), rng.choice(paths)) for _ in range(requests)
     ]
-    for host, path in targets[:20]:  # warm up: imports, template compilation, connections
-        client.get(path, headers={"Host": host})
+    # Before anything else: a URL this process has already answered costs no round trip.
     statements = _statements_of_one_request(app, client, *targets[0])
+    for host, path in targets[1:21]:  # warm up: imports, template compilation, connections
+        client.get(path, headers={"Host": host})
+    costs = cpu_costs(app, targets[-max(50, requests // 4) :])
     flat = breakdown(app, client, targets[: max(50, requests // 4)])
     statuses: dict[int, int] = {}
     profiler = Profiler(interval=0.0005)
@@ -41,8 +43,11 @@ def profile_pages(database_url: str, size: int, requests: int, out: Path) -> str
         f"pyinstrument: {requests} tenant page requests through the WSGI app (test client), "
         f"{size:,} sites, uniform hosts; statuses {statuses}; "
         f"{per_request_ms:.2f} ms per request in-process\n\n"
-        f"Database work of one page request ({len(statements)} round trips):\n"
+        f"Database work of one page request "
+        f"({sum(not line.startswith('(') for line in statements)} round trips):\n"
         + "".join(f"  {line}\n" for line in statements)
+        + "\n"
+        + costs
         + "\n"
         + flat
         + "\n"
@@ -80,12 +85,61 @@ def _statements_of_one_request(app, client, host: str, path: str) -> list[str]:
     return seen
 
 
+def cpu_costs(app, misses: list[tuple[str, str]], repeats: int = 2000) -> str:
+    """CPU per request without a profiler, calling the WSGI callables directly (no test
+    client, no server): a first visit of a URL (a page-cache miss in this process), a repeat
+    visit (the front cache), a 304 from it, and the floor app answering the same bytes."""
+    import tempfile
+    import time
+
+    from werkzeug.test import EnvironBuilder
+
+    from .floor import create_floor
+
+    def environ(host: str, path: str, **headers: str) -> dict:
+        return EnvironBuilder(path=path, headers={"Host": host, **headers}).get_environ()
+
+    def answer(wsgi, env: dict) -> str:
+        status: list[str] = []
+        body = wsgi(dict(env), lambda s, h, e=None: status.append(s))
+        b"".join(body)
+        getattr(body, "close", lambda: None)()
+        return status[0]
+
+    def per_request_us(wsgi, envs: list[dict]) -> float:
+        start = time.process_time()
+        for env in envs:
+            answer(wsgi, env)
+        return (time.process_time() - start) * 1e6 / len(envs)
+
+    host, path = misses[0]
+    hot = environ(host, path)
+    response = app.test_client().get(path, headers={"Host": host})
+    etag = response.headers.get("ETag", "")
+    miss_us = per_request_us(app, [environ(h, p) for h, p in misses[1:]])
+    answer(app, hot)
+    hit_us = per_request_us(app, [hot] * repeats)
+    conditional_us = per_request_us(app, [environ(host, path, **{"If-None-Match": etag})] * repeats)
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "page.body").write_bytes(response.data)
+        floor = create_floor(folder)
+        floor_us = per_request_us(floor, [hot] * repeats)
+    return (
+        "CPU per request in this process, no profiler (WSGI called directly):\n"
+        f"  {miss_us / 1000:7.2f} ms  first visit of a URL (page-cache miss: Flask, queries, render)\n"
+        f"  {hit_us / 1000:7.3f} ms  repeat visit (answered by the front cache)\n"
+        f"  {conditional_us / 1000:7.3f} ms  If-None-Match (304 from the front cache)\n"
+        f"  {floor_us / 1000:7.3f} ms  the floor app (Flask returning the same bytes)\n"
+    )
+
+
 # Where the wall time of a page request goes, by function (cumulative, per request).
 BREAKDOWN = [
     # Connection.wait drives every statement (sending it included) until its answer is in.
     ("database round trips (psycopg Connection.wait)", "psycopg/connection.py", ("wait",)),
     ("  of which pool pre-ping", "postgresql/_psycopg_common.py", ("do_ping",)),
-    ("tenant lookup (find_site)", "sitemaker/services/tenancy.py", ("find_site",)),
+    ("tenant lookup (find_visitor_site)", "sitemaker/services/tenancy.py", ("find_visitor_site",)),
+    ("scheduled-items check (due_times)", "sitemaker/services/http_cache.py", ("due_times",)),
     ("page query + render (views.page)", "sitemaker/site/views.py", ("page", "index")),
     ("  navigation query", "sitemaker/services/pages.py", ("navigation",)),
     ("  template rendering (render_theme)", "sitemaker/site/theming.py", ("render_theme",)),
