@@ -5,7 +5,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from sitemaker.extensions import db
-from sitemaker.models import AuditLog, Media, Page, Site, User
+from sitemaker.models import AuditLog, Media, Page, PageRevision, Site, User
 from sitemaker.models.common import utcnow
 from sitemaker.services import storage
 
@@ -120,6 +120,39 @@ def test_purge_only_past_the_grace_period(app, runner, make_site):
     assert pages == 0  # ON DELETE CASCADE, on SQLite too (PRAGMA foreign_keys)
     assert not path.exists()
     assert audit_actions(app) == [("site.purge", "site:old", True)]
+
+
+def test_purge_trash_removes_only_pages_trashed_long_ago(app, runner, make_site, make_page):
+    acme, zed = make_site("acme"), make_site("zed")
+    long_ago, lately = utcnow() - timedelta(days=31), utcnow() - timedelta(days=2)
+    old = make_page(acme, "Old")
+    trashed = {old.id: long_ago, make_page(acme, "Recent").id: lately,
+               make_page(zed, "Older").id: long_ago}  # fmt: skip
+    make_page(zed, "Kept")
+    with app.app_context():
+        for page_id, when in trashed.items():
+            db.session.get(Page, page_id).deleted_at = when
+        db.session.commit()
+    dry = runner.invoke(args=["sites", "purge-trash", "--dry-run"])
+    assert dry.output.splitlines() == [
+        "acme: 1 would be removed", "zed: 1 would be removed", "2 trashed pages to remove",
+    ]  # fmt: skip
+    done = runner.invoke(args=["sites", "purge-trash"])
+    assert done.exit_code == 0
+    assert done.output.splitlines() == [
+        "acme: 1 removed",
+        "zed: 1 removed",
+        "2 trashed pages removed",
+    ]
+    with app.app_context():
+        left = sorted(db.session.scalars(sa.select(Page.title)))
+        revisions = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(PageRevision)
+            .where(PageRevision.page_id == old.id)
+        )
+    assert left == ["Kept", "Recent"] and revisions == 0
+    assert runner.invoke(args=["sites", "purge-trash"]).output == "0 trashed pages removed\n"
 
 
 def test_stats(app, runner, make_site, make_user, make_page):

@@ -226,6 +226,9 @@ def test_sidebar_follows_the_role(app, client, site, make_user, login):
     assert b'href="/admin/pages?kind=post"' in page and b'href="/admin/trash"' in page
     assert b'href="/admin/settings"' not in page and b'href="/admin/navigation"' not in page
     assert client.get("/admin/settings", subdomain="acme").status_code == 403
+    # Every member who writes may make API tokens for themselves, so the link is theirs too.
+    assert b'href="/admin/tokens"' in page
+    assert client.get("/admin/tokens", subdomain="acme").status_code == 200
 
 
 def test_dash_pages_carry_no_inline_script(signed_in, site, make_page):

@@ -4,6 +4,7 @@ to stderr and exit non-zero, so scripts can rely on the exit code."""
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 import click
 import sqlalchemy as sa
@@ -13,7 +14,7 @@ from flask.cli import AppGroup
 from ..extensions import bcrypt, db
 from ..models import Media, Page, Site, User
 from ..models.common import utcnow
-from ..services import audit, site_versions, sites
+from ..services import audit, site_versions, sites, trash
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 sites_cli = AppGroup("sites", help="Manage tenant sites.")
@@ -165,6 +166,29 @@ def purge_sites(dry_run: bool) -> None:
             sites.purge(site)
             db.session.commit()
     click.echo(f"{len(expired)} sites {'to purge' if dry_run else 'purged'}")
+
+
+@sites_cli.command("purge-trash")
+@click.option("--dry-run", is_flag=True, help="Only count what would be removed.")
+def purge_trash(dry_run: bool) -> None:
+    """Remove, for good, pages that have been in a trash longer than TRASH_DAYS (the dashboard
+    does it too, but only for sites whose trash someone opens)."""
+    cutoff = utcnow() - timedelta(days=trash.trash_days())
+    counts = db.session.execute(
+        sa.select(Site.subdomain, Page.site_id, sa.func.count())
+        .join(Site, Site.id == Page.site_id)
+        .where(Page.deleted_at < cutoff)
+        .group_by(Site.subdomain, Page.site_id)
+        .order_by(Site.subdomain)
+    ).all()
+    total = 0
+    for subdomain, site_id, count in counts:
+        if not dry_run:
+            count = trash.purge_expired(site_id)
+            db.session.commit()
+        total += count
+        click.echo(f"{subdomain}: {count} {'would be removed' if dry_run else 'removed'}")
+    click.echo(f"{total} trashed pages {'to remove' if dry_run else 'removed'}")
 
 
 @sites_cli.command("refresh")
