@@ -10,26 +10,32 @@ from .seed import SECRET_KEY, tenant_host
 from .settings import PAGES_PER_SITE, SERVER_NAME
 
 
-def profile_pages(database_url: str, size: int, requests: int, out: Path) -> str:
-    from pyinstrument import Profiler
-
+def _app(database_url: str):
     from sitemaker import create_app
 
-    app = create_app(
+    return create_app(
         "production",
         {"DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY, "SERVER_NAME": SERVER_NAME},
     )
-    client = app.test_client()
-    rng = random.Random(7)
+
+
+def _targets(size: int, requests: int, seed: int = 7) -> list[tuple[str, str]]:
+    rng = random.Random(seed)
     paths = ["/"] + [f"/page-{p}" for p in range(2, PAGES_PER_SITE + 1)]
-    targets = [
-        (tenant_host(rng.randint(1, size), size), rng.choice(paths)) for _ in range(requests)
-    ]
+    return [(tenant_host(rng.randint(1, size), size), rng.choice(paths)) for _ in range(requests)]
+
+
+def profile_pages(database_url: str, size: int, requests: int, out: Path, costs: str = "") -> str:
+    """`costs`: the text of costs_text() for every size, put before the profile."""
+    from pyinstrument import Profiler
+
+    app = _app(database_url)
+    client = app.test_client()
+    targets = _targets(size, requests)
     # Before anything else: a URL this process has already answered costs no round trip.
     statements = _statements_of_one_request(app, client, *targets[0])
     for host, path in targets[1:21]:  # warm up: imports, template compilation, connections
         client.get(path, headers={"Host": host})
-    costs = cpu_costs(app, targets[-max(50, requests // 4) :])
     flat = breakdown(app, client, targets[: max(50, requests // 4)])
     statuses: dict[int, int] = {}
     profiler = Profiler(interval=0.0005)
@@ -85,10 +91,11 @@ def _statements_of_one_request(app, client, host: str, path: str) -> list[str]:
     return seen
 
 
-def cpu_costs(app, misses: list[tuple[str, str]], repeats: int = 2000) -> str:
-    """CPU per request without a profiler, calling the WSGI callables directly (no test
-    client, no server): a first visit of a URL (a page-cache miss in this process), a repeat
-    visit (the front cache), a 304 from it, and the floor app answering the same bytes."""
+def cpu_costs(database_url: str, size: int, misses: int = 300, repeats: int = 2000) -> dict:
+    """CPU per request in ms without a profiler, calling the WSGI callables directly (no test
+    client, no server) in a fresh process-like app: a first visit of a URL (a page-cache miss),
+    a repeat visit (the front cache), a 304 from it, and the floor app answering the same
+    bytes. Measured at every size: the per-request cost must not grow with the tenants."""
     import tempfile
     import time
 
@@ -96,41 +103,51 @@ def cpu_costs(app, misses: list[tuple[str, str]], repeats: int = 2000) -> str:
 
     from .floor import create_floor
 
+    app = _app(database_url)
+
     def environ(host: str, path: str, **headers: str) -> dict:
         return EnvironBuilder(path=path, headers={"Host": host, **headers}).get_environ()
 
-    def answer(wsgi, env: dict) -> str:
-        status: list[str] = []
-        body = wsgi(dict(env), lambda s, h, e=None: status.append(s))
+    def answer(wsgi, env: dict) -> None:
+        body = wsgi(dict(env), lambda status, headers, exc_info=None: None)
         b"".join(body)
         getattr(body, "close", lambda: None)()
-        return status[0]
 
-    def per_request_us(wsgi, envs: list[dict]) -> float:
+    def per_request_ms(wsgi, envs: list[dict]) -> float:
         start = time.process_time()
         for env in envs:
             answer(wsgi, env)
-        return (time.process_time() - start) * 1e6 / len(envs)
+        return (time.process_time() - start) * 1000 / len(envs)
 
-    host, path = misses[0]
+    targets = list(dict.fromkeys(_targets(size, misses + 20, seed=11)))  # distinct URLs
+    for host, path in targets[:20]:  # imports, template compilation, connections
+        answer(app, environ(host, path))
+    host, path = targets[0]
     hot = environ(host, path)
     response = app.test_client().get(path, headers={"Host": host})
-    etag = response.headers.get("ETag", "")
-    miss_us = per_request_us(app, [environ(h, p) for h, p in misses[1:]])
-    answer(app, hot)
-    hit_us = per_request_us(app, [hot] * repeats)
-    conditional_us = per_request_us(app, [environ(host, path, **{"If-None-Match": etag})] * repeats)
+    costs = {"miss": per_request_ms(app, [environ(h, p) for h, p in targets[20:]])}
+    costs["hit"] = per_request_ms(app, [hot] * repeats)
+    conditional = environ(host, path, **{"If-None-Match": response.headers.get("ETag", "")})
+    costs["not_modified"] = per_request_ms(app, [conditional] * repeats)
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / "page.body").write_bytes(response.data)
-        floor = create_floor(folder)
-        floor_us = per_request_us(floor, [hot] * repeats)
-    return (
-        "CPU per request in this process, no profiler (WSGI called directly):\n"
-        f"  {miss_us / 1000:7.2f} ms  first visit of a URL (page-cache miss: Flask, queries, render)\n"
-        f"  {hit_us / 1000:7.3f} ms  repeat visit (answered by the front cache)\n"
-        f"  {conditional_us / 1000:7.3f} ms  If-None-Match (304 from the front cache)\n"
-        f"  {floor_us / 1000:7.3f} ms  the floor app (Flask returning the same bytes)\n"
-    )
+        costs["floor"] = per_request_ms(create_floor(folder), [hot] * repeats)
+    with app.app_context():
+        from sitemaker.extensions import db
+
+        db.engine.dispose()
+    return costs
+
+
+def costs_text(by_size: dict[int, dict]) -> str:
+    lines = ["CPU ms per request in one process, no profiler (WSGI called directly):",
+             f"  {'sites':>9}  {'miss':>7}  {'hit':>7}  {'304':>7}  {'floor':>7}"]  # fmt: skip
+    for size, c in sorted(by_size.items()):
+        lines.append(f"  {size:>9,}  {c['miss']:7.3f}  {c['hit']:7.3f}  "
+                     f"{c['not_modified']:7.3f}  {c['floor']:7.3f}")  # fmt: skip
+    lines.append("  miss: first visit of a URL (Flask, queries, render); hit and 304: answered by")
+    lines.append("  the front cache; floor: Flask returning the same bytes from memory.")
+    return "\n".join(lines) + "\n"
 
 
 # Where the wall time of a page request goes, by function (cumulative, per request).

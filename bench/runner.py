@@ -218,11 +218,14 @@ def main(settings: Settings) -> dict:
             bench.size(sites)
         profile_out = RESULTS_DIR / f"{stem}-profile.txt"
         RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-        from .profiling import profile_pages
+        from .profiling import costs_text, cpu_costs, profile_pages
 
+        print("bench: CPU per request at each size", flush=True)
+        costs = {size: cpu_costs(database_for(settings.database_url, size), size)
+                 for size in sorted(settings.sizes)}  # fmt: skip
         print(f"bench: profiling {settings.profile_requests} requests", flush=True)
         profile_pages(database_for(settings.database_url, settings.largest), settings.largest,
-                      settings.profile_requests, profile_out)  # fmt: skip
+                      settings.profile_requests, profile_out, costs_text(costs))  # fmt: skip
     meta = {
         "date": f"{started:%Y-%m-%dT%H:%M:%SZ}",
         "commit": commit(),
@@ -239,6 +242,7 @@ def main(settings: Settings) -> dict:
         "load_average_1_5_15": {"start": load_before, "end": os.getloadavg()},
         "notes": bench.notes,
         "profile": profile_out.name,
+        "cpu_ms_per_request": {str(size): c for size, c in costs.items()},
     }
     data = write_json(RESULTS_DIR / f"{stem}.json", meta, bench.cases)
     from .chart import write_chart
