@@ -156,9 +156,8 @@ BREAKDOWN = [
     ("database round trips (psycopg Connection.wait)", "psycopg/connection.py", ("wait",)),
     ("  of which pool pre-ping", "postgresql/_psycopg_common.py", ("do_ping",)),
     ("tenant lookup (find_visitor_site)", "sitemaker/services/tenancy.py", ("find_visitor_site",)),
-    ("scheduled-items check (due_times)", "sitemaker/services/http_cache.py", ("due_times",)),
+    ("menu + scheduled items (site_outline)", "sitemaker/services/pages.py", ("site_outline",)),
     ("page query + render (views.page)", "sitemaker/site/views.py", ("page", "index")),
-    ("  navigation query", "sitemaker/services/pages.py", ("navigation",)),
     ("  template rendering (render_theme)", "sitemaker/site/theming.py", ("render_theme",)),
     ("    Flask-Assets bundle URL per render", "webassets/bundle.py", ("urls",)),
     (

@@ -16,13 +16,13 @@ from datetime import UTC, datetime
 from functools import wraps
 from typing import Any, NamedTuple
 
-import sqlalchemy as sa
 from flask import Flask, Response, current_app, g, make_response, request, session
 from werkzeug.http import http_date, parse_date, parse_etags, quote_etag
 
-from ..extensions import cache, db
-from ..models import Page, Site
+from ..extensions import cache
+from ..models import Site
 from ..models.common import utcnow
+from .pages import site_outline
 
 # Bumped when the shape of a cached entry changes, so old entries are simply never read.
 ENTRY_FORMAT = 1
@@ -36,33 +36,6 @@ class CachedPage:
     last_modified: datetime
     # Naive UTC moment the next scheduled item appears; the entry is stale from then on.
     valid_until: datetime | None
-
-
-_PUBLISHED = sa.and_(
-    Page.site_id == sa.bindparam("site_id"),
-    Page.status == "published",
-    Page.deleted_at.is_(None),
-)
-_NOW = sa.bindparam("now")
-# Built once: building the statement costs more than running it.
-_DUE = sa.select(
-    sa.func.count(sa.case((Page.published_at <= _NOW, 1))),
-    sa.func.max(sa.case((Page.published_at <= _NOW, Page.published_at))),
-    sa.func.min(sa.case((Page.published_at > _NOW, Page.published_at))),
-).where(_PUBLISHED)
-
-
-def due_times(site_id: int, now: datetime) -> tuple[str, datetime | None]:
-    """(a marker of which published items are already due, the earliest published_at still to
-    come): the first changes when a scheduled item appears, the second says when that will be."""
-    row = db.session.execute(_DUE, {"site_id": site_id, "now": now}).one()
-    latest = row[1]
-    if isinstance(latest, str):  # SQLite returns the aggregate of a CASE as text
-        latest = datetime.fromisoformat(latest)
-    upcoming = row[2]
-    if isinstance(upcoming, str):
-        upcoming = datetime.fromisoformat(upcoming)
-    return f"{row[0]}:{latest.isoformat() if latest else ''}", upcoming
 
 
 def page_key(site: Site) -> str:
@@ -182,7 +155,7 @@ def serve_cached(view: Callable[..., Any], kwargs: dict[str, Any]) -> Response:
         return Response(entry.body, mimetype=entry.mimetype, headers=headers)
 
     g.page_cache = "miss"
-    due_marker, next_due = due_times(site.id, now)
+    _, due_marker, next_due = site_outline(site, now)
     etag, modified = make_etag(site, due_marker), last_modified(site, due_marker)
     if is_not_modified(etag, modified):
         return not_modified(etag, modified)

@@ -6,10 +6,10 @@ import json
 import re
 import unicodedata
 from datetime import datetime
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from flask import current_app
-from sqlalchemy.orm import load_only
+from flask import current_app, g
 
 from ..extensions import db
 from ..models import Page, PageRevision, Site, User
@@ -55,25 +55,83 @@ def visible(
 # The visitor path's statements, built once: building a select costs more than running it.
 # Each takes site_id and now (and slug where it says so).
 VISIBLE = visible(sa.bindparam("site_id"), sa.bindparam("now"))
-_MENU = (
-    VISIBLE.where(Page.kind == "page")
-    # The menu shows titles and links only: leave body and html (most of a row) unread.
-    .options(load_only(Page.id, Page.slug, Page.title, Page.is_home, Page.kind))
-    .order_by(Page.created_at, Page.id)
+# Rows, not ORM objects, with what themes show (never the Markdown source): visitor pages only
+# read them, and the ORM's per-object bookkeeping costs more than the query.
+_SHOWN = (Page.id, Page.slug, Page.title, Page.kind, Page.is_home, Page.description,
+          Page.published_at)  # fmt: skip
+HOME_PAGE = sa.select(*_SHOWN, Page.html).where(VISIBLE.whereclause, Page.is_home).limit(1)
+PAGE_BY_SLUG = sa.select(*_SHOWN, Page.html).where(
+    VISIBLE.whereclause, Page.slug == sa.bindparam("slug")
 )
-HOME_PAGE = VISIBLE.where(Page.is_home).limit(1)
-PAGE_BY_SLUG = VISIBLE.where(Page.slug == sa.bindparam("slug"))
-RECENT = VISIBLE.order_by(Page.published_at.desc(), Page.id.desc()).limit(50)
+RECENT = (
+    sa.select(*_SHOWN)
+    .where(VISIBLE.whereclause)
+    .order_by(Page.published_at.desc(), Page.id.desc())
+    .limit(50)
+)
 
 
-def navigation(site: Site, now: datetime | None = None) -> list[Page]:
-    """The menu: the pages the tenant chose, in their order; by default every visible page."""
+class Outline(NamedTuple):
+    """What every visitor page of a site needs besides its own content."""
+
+    nav: list[Any]  # the menu: rows with id, slug, title
+    due_marker: str  # changes when a scheduled item appears (count and latest due moment)
+    next_due: datetime | None  # when the next scheduled item appears
+
+
+def _typed_null(type_: Any) -> Any:
+    return sa.type_coerce(sa.null(), type_)
+
+
+_DUE_NOW = Page.published_at <= sa.bindparam("now")
+# One round trip for both halves of the outline: a row of aggregates over everything published
+# (due or scheduled), then the menu's rows (pages only, due only; titles and links, no text).
+_OUTLINE = sa.union_all(
+    sa.select(
+        sa.literal_column("'due'").label("part"),
+        sa.func.count(sa.case((_DUE_NOW, 1))).label("n"),
+        sa.type_coerce(
+            sa.func.max(sa.case((_DUE_NOW, Page.published_at))), sa.DateTime
+        ).label("latest"),
+        sa.type_coerce(
+            sa.func.min(sa.case((~_DUE_NOW, Page.published_at))), sa.DateTime
+        ).label("upcoming"),
+        _typed_null(sa.Integer).label("id"),
+        _typed_null(sa.String).label("slug"),
+        _typed_null(sa.String).label("title"),
+        _typed_null(sa.Boolean).label("is_home"),
+        _typed_null(sa.DateTime).label("created_at"),
+    ).where(
+        Page.site_id == sa.bindparam("site_id"),
+        Page.status == "published",
+        Page.deleted_at.is_(None),
+    ),
+    sa.select(
+        sa.literal_column("'menu'"), sa.null(), sa.null(), sa.null(),
+        Page.id, Page.slug, Page.title, Page.is_home, Page.created_at,
+    ).where(VISIBLE.whereclause, Page.kind == "page"),
+)  # fmt: skip
+
+
+def site_outline(site: Site, now: datetime | None = None) -> Outline:
+    """The menu (the pages the tenant chose, in their order; by default every visible page)
+    and which scheduled items are due, read once per request."""
+    known = g.get("site_outline")
+    if known is not None:
+        return known
+    rows = db.session.execute(_OUTLINE, {"site_id": site.id, "now": now or utcnow()}).all()
+    due = next(row for row in rows if row.part == "due")
+    menu = sorted((row for row in rows if row.part == "menu"), key=lambda r: (r.created_at, r.id))
     chosen = navigation_ids(site)
-    pages = db.session.scalars(_MENU, {"site_id": site.id, "now": now or utcnow()}).all()
-    if not chosen:
-        return [p for p in pages if not p.is_home]
-    by_id = {p.id: p for p in pages}
-    return [by_id[i] for i in chosen if i in by_id]
+    if chosen:
+        by_id = {row.id: row for row in menu}
+        nav = [by_id[i] for i in chosen if i in by_id]
+    else:
+        nav = [row for row in menu if not row.is_home]
+    latest = due.latest
+    outline = Outline(nav, f"{due.n}:{latest.isoformat() if latest else ''}", due.upcoming)
+    g.site_outline = outline
+    return outline
 
 
 def _json_list(raw: str | None) -> list:

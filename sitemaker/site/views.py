@@ -8,7 +8,7 @@ from flask import Response, abort, current_app, g, redirect, request
 from ..extensions import db
 from ..models.common import utcnow
 from ..services.http_cache import cached_page
-from ..services.pages import HOME_PAGE, PAGE_BY_SLUG, RECENT, navigation
+from ..services.pages import HOME_PAGE, PAGE_BY_SLUG, RECENT, site_outline
 from . import bp
 from .feeds import atom_feed, robots_txt, sitemap_xml
 from .theming import render_theme
@@ -21,21 +21,23 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 @cached_page
 def index():
     site, now = g.site, utcnow()
-    home = db.session.scalar(HOME_PAGE, {"site_id": site.id, "now": now})
+    home = db.session.execute(HOME_PAGE, {"site_id": site.id, "now": now}).first()
     if home is not None:
-        return render_theme("page.html", page=home, nav=navigation(site, now))
-    items = db.session.scalars(RECENT, {"site_id": site.id, "now": now}).all()
-    return render_theme("index.html", items=items, nav=navigation(site, now))
+        return render_theme("page.html", page=home, nav=site_outline(site, now).nav)
+    items = db.session.execute(RECENT, {"site_id": site.id, "now": now}).all()
+    return render_theme("index.html", items=items, nav=site_outline(site, now).nav)
 
 
 @bp.route("/<slug>")
 @cached_page
 def page(slug: str):
     now = utcnow()
-    item = db.session.scalar(PAGE_BY_SLUG, {"site_id": g.site.id, "now": now, "slug": slug})
+    item = db.session.execute(
+        PAGE_BY_SLUG, {"site_id": g.site.id, "now": now, "slug": slug}
+    ).first()
     if item is None:
         abort(404)
-    return render_theme("page.html", page=item, nav=navigation(g.site, now))
+    return render_theme("page.html", page=item, nav=site_outline(g.site, now).nav)
 
 
 @bp.route("/feed.xml")
