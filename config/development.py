@@ -2,3 +2,7 @@
 
 DEBUG = True
 BCRYPT_LOG_ROUNDS = 4
+# Themes and templates change under a developer's hands, which no content version records:
+# keep no rendered pages, so every reload shows the edit.
+FRONT_CACHE_ENTRIES = 0
+CACHE_TYPE = "NullCache"

@@ -4,6 +4,7 @@ import pytest
 
 from sitemaker import create_app
 from sitemaker.config import ConfigError, normalize_database_url
+from sitemaker.front_cache import FrontCache
 
 PG = "postgresql://u@127.0.0.1/db"
 
@@ -52,6 +53,7 @@ def test_production_starts_with_the_three_settings(monkeypatch):
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_DOMAIN"] is None  # host-only cookies
     assert app.config["PREFERRED_URL_SCHEME"] == "https"
+    assert isinstance(app.wsgi_app.app, FrontCache)  # inside ProxyFix: keyed on the real host
 
 
 def test_app_config_file_overrides_environment_file(monkeypatch, tmp_path):
@@ -74,8 +76,10 @@ def test_development_defaults_need_nothing_installed(monkeypatch):
     monkeypatch.delenv("APP_CONFIG_FILE", raising=False)
     app = create_app("development")
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
-    assert app.config["CACHE_TYPE"] == "SimpleCache"
     assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+    # Template and theme edits show on the next reload: no rendered page is kept.
+    assert app.config["CACHE_TYPE"] == "NullCache"
+    assert not isinstance(app.wsgi_app, FrontCache)
 
 
 def test_redis_url_moves_cache_and_limits_to_redis():
