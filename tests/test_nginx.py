@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sitemaker.extensions import db
-from sitemaker.models import Media, Site, User
+from sitemaker.models import Media, Page, Site, User
 from sitemaker.services.pages import create_page
 from tests import servers
 from tests.components import free_port
@@ -64,7 +64,8 @@ def stack(tmp_path_factory):
         )  # fmt: skip
         tls = servers.start_nginx(conf, http_port, DOMAIN)
         started.append(tls)
-        yield {"app": app, "plain": plain, "tls": tls, "https_port": https_port, **ids}
+        yield {"app": app, "plain": plain, "tls": tls, "https_port": https_port,
+               "seed_app": seed_app, **ids}  # fmt: skip
     finally:
         for server in reversed(started):
             server.stop()
@@ -172,6 +173,23 @@ def test_micro_cache(stack):
     assert get(stack, "/about", host, headers={"Cookie": cookie}).headers["x-cache"] == "BYPASS"
     assert get(stack, "/admin/", host).headers["x-cache"] == "BYPASS"
     assert get(stack, "/healthz").headers["x-cache"] == "BYPASS"
+
+
+def test_every_worker_serves_a_publish_on_the_next_request(stack):
+    """Two gunicorn workers keep finished pages in their front caches; a change committed by
+    another process (here the seeding app, as a `flask` command would) moves the shared-memory
+    board, so no worker serves the old page once the commit has returned."""
+    host, port = f"acme.{DOMAIN}", stack["app"].port
+    for _ in range(12):  # enough for both workers to keep /about
+        assert "About Acme" in servers.request(port, "/about", host).text
+    with stack["seed_app"].app_context():
+        page = db.session.scalar(db.select(Page).where(Page.slug == "about"))
+        page.title, page.html = "About Acme, revised", "<p>Revised</p>"
+        db.session.get(Site, stack["site"]).bump_content_version()
+        db.session.commit()
+    answers = [servers.request(port, "/about", host).text for _ in range(12)]
+    assert all("About Acme, revised" in text and "<p>Revised</p>" in text for text in answers)
+    assert not any("<p>About Acme</p>" in text for text in answers)
 
 
 def test_config_names_the_domain_once():
