@@ -234,6 +234,27 @@ def test_shared_memory_boards_on_one_file_see_each_others_bumps(tmp_path):
     assert two.read("bob") != tag
 
 
+def test_a_board_file_removed_under_running_processes_is_followed(
+    make_app, make_site, make_page, tmp_path
+):
+    """/dev/shm gets cleaned (systemd's RemoveIPC, an operator); the next writer makes a new
+    file, with counters from zero. Running processes find it within a second and, its epoch
+    being new, keep nothing they built under the old file."""
+    path = tmp_path / "board"
+    reader = make_app(SITE_VERSIONS_FILE=str(path))
+    board = site_versions.board(reader)
+    board.recheck_seconds = 0  # a second has passed on every request
+    site = make_site("cleaned", title="One")
+    make_page(site, "About", "x", status="published")
+    client = reader.test_client()
+    warm(client, "/about", "cleaned")
+    path.unlink()
+    writer = make_app(SITE_VERSIONS_FILE=str(path))  # a `flask` command after the cleaning
+    change(writer, site.id, retitle("Two"))
+    assert "Two" in client.get("/about", subdomain="cleaned").text
+    assert path.exists() and board.read("cleaned") == site_versions.board(writer).read("cleaned")
+
+
 def test_without_a_board_every_visit_reads_the_database(make_app, make_site, make_page, tmp_path):
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("")
@@ -264,6 +285,34 @@ def test_several_servers_share_the_board_through_redis(make_app, make_site, make
     assert seen == {"flask": 0, "sql": 0}
     change(writer, site.id, retitle("Second"))
     assert "Second" in client.get("/about", subdomain="redisboard").text
+
+
+def test_a_redis_that_restarts_empty_cannot_bring_an_old_tag_back(make_app, make_site, make_page):
+    """Counters start over after Redis loses its data; the epoch in every tag keeps a page
+    kept under the old counters from matching the new ones."""
+    import redis
+
+    url = redis_url()
+    reader, writer = make_app(REDIS_URL=url), make_app(REDIS_URL=url)
+    site = make_site("restarted", title="One")
+    make_page(site, "About", "x", status="published")
+    client = reader.test_client()
+    namespace = site_versions._namespace(reader.config["SQLALCHEMY_DATABASE_URI"])
+    connection = redis.Redis.from_url(url)
+
+    def wipe() -> None:
+        keys = list(connection.scan_iter(match=f"sitemaker:site-version:{namespace}:*"))
+        if keys:
+            connection.delete(*keys)
+
+    wipe()
+    change(writer, site.id, retitle("Two"))  # the site's counter: 1
+    for _ in range(3):
+        assert "Two" in client.get("/about", subdomain="restarted").text
+    assert len(reader.wsgi_app) == 1  # kept under counter 1
+    wipe()  # Redis restarts with nothing
+    change(writer, site.id, retitle("Three"))  # the counter is 1 again
+    assert "Three" in client.get("/about", subdomain="restarted").text
 
 
 def test_a_redis_board_outage_falls_back_to_the_database(make_app, make_site, make_page):

@@ -25,13 +25,17 @@ UPDATE of sites, `flask site-versions bump --all`).
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import mmap
 import os
+import secrets
 import struct
 import tempfile
+import time
 import zlib
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Iterator
+from contextlib import contextmanager
 from itertools import chain
 from pathlib import Path
 from typing import Any, Protocol
@@ -58,56 +62,110 @@ class Board(Protocol):
 
 
 class SharedMemoryBoard:
-    """Counters in a memory-mapped file: (1 + SLOTS) little-endian 64-bit integers."""
+    """Counters in a memory-mapped file of little-endian 64-bit words: the file's epoch (random,
+    written when the file is made), then slot 0 ("everything"), then the SLOTS name slots.
+
+    The file can vanish under running processes (someone cleans /dev/shm; systemd's RemoveIPC
+    when a non-system user's last session ends), and the next writer then makes a new one. So
+    a process checks, at most once a second, that its path still names the file it mapped, and
+    follows it if not; and every tag holds the epoch, so counters that start over in a new file
+    never match a tag taken from the old one."""
+
+    recheck_seconds = 1.0
 
     def __init__(self, path: str | None):
-        size = (SLOTS + 1) * _COUNTER.size
         self.path = path
-        if path is None:  # an in-memory database: nobody else can write it
-            self._fd = -1
-            self._map = mmap.mmap(-1, size)
-            return
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
-        try:
-            owner = os.fstat(self._fd).st_uid
-            if owner != os.geteuid() and os.geteuid() != 0:
-                # In a shared directory someone else's file could wind counters back.
-                raise PermissionError(f"{path} belongs to another user (uid {owner})")
-            if os.fstat(self._fd).st_size < size:
-                os.ftruncate(self._fd, size)  # sparse: untouched slots cost no memory
-            self._map = mmap.mmap(self._fd, size)
-        except BaseException:
-            os.close(self._fd)
-            raise
+        self._checked = time.monotonic()
+        self._open()
 
-    def read(self, name: str) -> tuple[int, int]:
-        unpack = _COUNTER.unpack_from
-        return unpack(self._map, 0)[0], unpack(self._map, _slot(name) * _COUNTER.size)[0]
+    def _open(self) -> None:
+        size = (SLOTS + 2) * _COUNTER.size
+        if self.path is None:  # an in-memory database: nobody else can write it
+            self._fd, self._identity = -1, None
+            self._map = mmap.mmap(-1, size)
+            _COUNTER.pack_into(self._map, 0, _new_epoch())
+            return
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        try:
+            status = os.fstat(fd)
+            if status.st_uid != os.geteuid() and os.geteuid() != 0:
+                # In a shared directory someone else's file could wind counters back.
+                raise PermissionError(f"{self.path} belongs to another user (uid {status.st_uid})")
+            with _locked(fd):
+                if os.fstat(fd).st_size < size:
+                    os.ftruncate(fd, size)  # sparse: untouched slots cost no memory
+                board = mmap.mmap(fd, size)
+                if _COUNTER.unpack_from(board, 0)[0] == 0:
+                    _COUNTER.pack_into(board, 0, _new_epoch())
+        except BaseException:
+            os.close(fd)
+            raise
+        old_fd = getattr(self, "_fd", -1)
+        # The old map is left to the garbage collector: a request may still be reading it.
+        self._fd, self._map, self._identity = fd, board, (status.st_dev, status.st_ino)
+        if old_fd >= 0:
+            os.close(old_fd)
+
+    def _follow(self) -> None:
+        """Map the file the path names now, if it is not the one mapped."""
+        if self.path is None:
+            return
+        try:
+            status = os.stat(self.path, follow_symlinks=False)
+            if (status.st_dev, status.st_ino) == self._identity:
+                return
+        except FileNotFoundError:
+            pass
+        try:
+            self._open()
+        except OSError as error:
+            current_app.logger.warning("site-version board %s: %s", self.path, error)
+
+    def read(self, name: str) -> tuple[int, int, int]:
+        now = time.monotonic()
+        if now - self._checked >= self.recheck_seconds:
+            self._checked = now
+            self._follow()
+        board, unpack, size = self._map, _COUNTER.unpack_from, _COUNTER.size
+        return (unpack(board, 0)[0], unpack(board, size)[0],
+                unpack(board, (_slot(name) + 1) * size)[0])  # fmt: skip
 
     def bump(self, names: Iterable[str]) -> None:
-        slots = {_slot(name) for name in names}
-        if not slots:
+        offsets = {(_slot(name) + 1) * _COUNTER.size for name in names}
+        if not offsets:
             return
-        if self._fd >= 0:
-            import fcntl
+        self._follow()
+        # Read-increment-write under a lock: two writers must never both write n + 1.
+        with _locked(self._fd):
+            for offset in offsets:
+                value = _COUNTER.unpack_from(self._map, offset)[0] + 1
+                _COUNTER.pack_into(self._map, offset, value)
 
-            # Read-increment-write under a lock: two writers must never both write n + 1.
-            fcntl.lockf(self._fd, fcntl.LOCK_EX)
-        try:
-            for slot in slots:
-                offset = slot * _COUNTER.size
-                _COUNTER.pack_into(
-                    self._map, offset, _COUNTER.unpack_from(self._map, offset)[0] + 1
-                )
-        finally:
-            if self._fd >= 0:
-                fcntl.lockf(self._fd, fcntl.LOCK_UN)
+
+@contextmanager
+def _locked(fd: int) -> Iterator[None]:
+    if fd < 0:
+        yield
+        return
+    fcntl.lockf(fd, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.lockf(fd, fcntl.LOCK_UN)
+
+
+def _new_epoch() -> int:
+    return secrets.randbits(63) | 1  # never 0, which marks a file not yet initialised
 
 
 class RedisBoard:
     """Counters as Redis keys, for several app servers: what one server commits, every other
-    server's next request sees."""
+    server's next request sees.
+
+    A Redis that restarts empty would start the counters again from nothing, and an old tag
+    could come round again. So every tag also holds the board's epoch, a random value set
+    once when missing: counters that start over start under a new epoch."""
 
     def __init__(self, url: str, namespace: str):
         import redis
@@ -115,19 +173,26 @@ class RedisBoard:
         # Short timeouts: a slow Redis must cost a database read, not a stuck request.
         self._redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self._prefix = f"sitemaker:site-version:{namespace}:"
+        self._epoch = f"{self._prefix}epoch"
 
-    def read(self, name: str) -> tuple[bytes | None, bytes | None] | None:
+    def read(self, name: str) -> tuple[bytes, bytes | None, bytes | None] | None:
         try:
-            values = self._redis.mget(f"{self._prefix}0", f"{self._prefix}{_slot(name)}")
+            epoch, everything, slot = self._redis.mget(
+                self._epoch, f"{self._prefix}0", f"{self._prefix}{_slot(name)}"
+            )
+            if epoch is None:
+                self._redis.set(self._epoch, secrets.token_hex(8), nx=True)
+                return None  # this request reads the database; the next one has an epoch
         except Exception:  # redis.RedisError, OSError: read the database instead
             return None
-        return values[0], values[1]
+        return epoch, everything, slot
 
     def bump(self, names: Iterable[str]) -> None:
         slots = {_slot(name) for name in names}
         if not slots:
             return
         pipe = self._redis.pipeline(transaction=False)
+        pipe.set(self._epoch, secrets.token_hex(8), nx=True)
         for slot in slots:
             pipe.incr(f"{self._prefix}{slot}")
         try:
