@@ -4,7 +4,8 @@ the database has just gone away."""
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Flask, current_app
 from sqlalchemy import event
@@ -12,6 +13,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from .extensions import db
+
+T = TypeVar("T")
 
 
 def release_session(error: BaseException | None = None) -> None:
@@ -30,6 +33,21 @@ def release_session(error: BaseException | None = None) -> None:
             session.invalidate()
         except DBAPIError:
             pass
+
+
+def read_again_if_dropped(read: Callable[[], T]) -> T:
+    """Run read-only work. If the pooled connection it got had been dropped by the server (a
+    restart since it was last used), SQLAlchemy has invalidated the pool: run it once more, on
+    a fresh connection, rather than answer 503. Only for work that writes nothing: running it
+    twice must change nothing. Pages answered by the front cache leave pooled connections
+    unused for long stretches, which makes a dropped one more likely to be met."""
+    try:
+        return read()
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        db.session.rollback()
+        return read()
 
 
 def enforce_sqlite_foreign_keys(dbapi_connection: Any, connection_record: Any) -> None:

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 from flask import Flask, Response, current_app, g, make_response, request, session
 from werkzeug.http import http_date, parse_date, parse_etags, quote_etag
 
+from ..database import read_again_if_dropped
 from ..extensions import cache
 from ..models import Site
 from ..models.common import utcnow
@@ -187,7 +188,7 @@ def cached_page(view: Callable[..., Any]) -> Callable[..., Response]:
 
     @wraps(view)
     def wrapper(**kwargs: Any) -> Response:
-        return serve_cached(view, kwargs)
+        return read_again_if_dropped(lambda: serve_cached(view, kwargs))
 
     return wrapper
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import abort, current_app, g, redirect, request
 from sqlalchemy.orm import make_transient_to_detached
 
+from ..database import read_again_if_dropped
 from ..extensions import db
 from ..models import Site
 from . import site_versions
@@ -28,7 +29,9 @@ def find_site(subdomain: str) -> Site | None:
     name = tenant_name(subdomain)
     if name is None:
         return None
-    return db.session.scalar(db.select(Site).where(Site.subdomain == name))
+    return read_again_if_dropped(
+        lambda: db.session.scalar(db.select(Site).where(Site.subdomain == name))
+    )
 
 
 # Every column of a site, read with Core: the ORM's per-row bookkeeping cost more than the query.
@@ -66,8 +69,13 @@ def find_visitor_site(subdomain: str) -> Site | None:
     # Autocommit: a visitor request only reads, and each statement already sees the latest
     # commit (READ COMMITTED), so the BEGIN before the first query and the ROLLBACK when the
     # connection goes back to the pool would be two round trips that buy nothing.
-    connection = db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    row = connection.execute(_SITE_ROW, {"name": name}).first()
+    row = read_again_if_dropped(
+        lambda: (
+            db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            .execute(_SITE_ROW, {"name": name})
+            .first()
+        )
+    )
     if row is None:
         snapshots.pop(name, None)
         return None
