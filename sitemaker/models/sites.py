@@ -28,7 +28,9 @@ class Site(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Lower-case DNS label; the visitor path looks sites up by it on every request.
-    subdomain: Mapped[str] = mapped_column(sa.String(63), unique=True)
+    # active_history: a change keeps the old value even when it was not loaded, so the
+    # site-version board can move the counter of the name the site no longer answers to.
+    subdomain: Mapped[str] = mapped_column(sa.String(63), unique=True, active_history=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     tagline: Mapped[str] = mapped_column(sa.String(300), default="")
     description: Mapped[str] = mapped_column(sa.String(500), default="")
@@ -43,7 +45,9 @@ class Site(db.Model):
     deleted_at: Mapped[datetime | None]
     # Bumped in the same transaction as any change a visitor can see; caches key on it.
     content_version: Mapped[int] = mapped_column(default=1)
-    custom_domain: Mapped[str | None] = mapped_column(sa.String(253), unique=True)
+    custom_domain: Mapped[str | None] = mapped_column(
+        sa.String(253), unique=True, active_history=True
+    )
     domain_token: Mapped[str | None] = mapped_column(sa.String(64))
     domain_verified_at: Mapped[datetime | None]
     # Operator overrides of the default quotas; None means the configured default.
