@@ -359,3 +359,42 @@ def test_custom_domain_pages_are_kept_and_a_detach_is_seen_at_once(make_app, mak
 
     change(writer, site.id, detach)
     assert client.get("/about", base_url=base).status_code == 404
+
+
+def test_a_detach_from_an_expired_site_still_moves_the_old_domain(make_app, make_site, make_page):
+    """After a commit every attribute is expired; clearing the custom domain then must still
+    move the counter of the domain the site no longer answers to (its old value is needed)."""
+    from sitemaker.models.common import utcnow
+
+    reader, writer = make_app(), make_app()
+    site = make_site(
+        "expired", title="Mine", custom_domain="old.example.org", domain_verified_at=utcnow()
+    )
+    make_page(site, "About", "x", status="published")
+    client = reader.test_client()
+    for _ in range(2):
+        assert "Mine" in client.get("/about", base_url="http://old.example.org").text
+    with writer.app_context():
+        loaded = db.session.get(Site, site.id)
+        db.session.commit()  # expires `loaded`: its custom_domain is no longer in memory
+        loaded.custom_domain, loaded.domain_verified_at = None, None
+        db.session.commit()
+    assert client.get("/about", base_url="http://old.example.org").status_code == 404
+
+
+def test_a_custom_domain_asked_for_with_a_trailing_dot_is_kept_fresh(
+    make_app, make_site, make_page
+):
+    from sitemaker.models.common import utcnow
+
+    reader, writer = make_app(), make_app()
+    site = make_site(
+        "dotted", title="Dotted", custom_domain="blog.example.org", domain_verified_at=utcnow()
+    )
+    make_page(site, "About", "x", status="published")
+    client = reader.test_client()
+    base = "http://blog.example.org."
+    for _ in range(2):
+        assert "Dotted" in client.get("/about", base_url=base).text
+    change(writer, site.id, retitle("Renamed"))
+    assert "Renamed" in client.get("/about", base_url=base).text

@@ -142,10 +142,15 @@ def verify(site: Site) -> None:
     site.bump_content_version()
 
 
+def host_name(host: str) -> str:
+    """The domain a request's Host header names: no port, lower case, no root dot."""
+    return host.split(":")[0].lower().rstrip(".")
+
+
 def verified_site_for(host: str) -> tuple[Site | None, bool]:
     """(site, canonical) for a request host: the site whose verified domain is this host or its
     www/apex partner, and whether the host is the attached name itself."""
-    name = host.split(":")[0].lower().rstrip(".")
+    name = host_name(host)
     if not name or "." not in name:
         return None, False
     site = db.session.scalar(

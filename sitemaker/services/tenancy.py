@@ -127,9 +127,9 @@ def custom_domain_site(endpoint: str | None) -> Site | None:
     """The tenant whose verified custom domain is the request host. Its pages are served
     there; its www/apex partner redirects to it; the dashboard stays on the tenant subdomain
     (sessions are host-only)."""
-    from .domains import build_urls_on_custom_domain, verified_site_for
+    from .domains import build_urls_on_custom_domain, host_name, verified_site_for
 
-    host = request.host.split(":")[0].lower()
+    host = host_name(request.host)  # the name verified_site_for looks up, and bumps move
     tag = site_versions.board().read(host)  # before the row: see find_visitor_site
     site, canonical = verified_site_for(request.host)
     if site is None:
