@@ -42,6 +42,20 @@ def counting(app):
         sa.event.remove(engine, "before_cursor_execute", executed)
 
 
+@pytest.fixture
+def processes(make_app, make_site, make_page):
+    """Two apps on one database, as two processes would be, and a site with a published
+    /about: returns (reader, writer, site)."""
+
+    def make(subdomain: str, config: dict | None = None, **site_fields):
+        reader, writer = make_app(**(config or {})), make_app(**(config or {}))
+        site = make_site(subdomain, **site_fields)
+        make_page(site, "About", "x", status="published")
+        return reader, writer, site
+
+    return make
+
+
 def warm(client, path: str, subdomain: str) -> None:
     """Until the front holds the page: the first visit of a process learns the site's id,
     the second is built under the board's counter and kept."""
@@ -107,10 +121,8 @@ def test_conditional_and_head_requests_from_the_front(app, make_site, make_page)
     assert head.headers["Content-Length"] == str(len(full.data))
 
 
-def test_a_change_in_another_process_is_served_on_the_next_request(make_app, make_site, make_page):
-    reader, writer = make_app(), make_app()
-    site = make_site("fresh", title="First title")
-    make_page(site, "About", "About us", status="published")
+def test_a_change_in_another_process_is_served_on_the_next_request(processes):
+    reader, writer, site = processes("fresh", title="First title")
     client = reader.test_client()
     warm(client, "/about", "fresh")
     with counting(reader) as seen:
@@ -144,10 +156,8 @@ def test_publishing_a_page_shows_on_the_next_request(make_app, make_site, make_p
     assert "Breaking" in client.get("/", subdomain="news").text
 
 
-def test_a_bulk_update_of_sites_refreshes_every_site(make_app, make_site, make_page):
-    reader, writer = make_app(), make_app()
-    site = make_site("bulk", title="Before")
-    make_page(site, "About", "x", status="published")
+def test_a_bulk_update_of_sites_refreshes_every_site(processes):
+    reader, writer, site = processes("bulk", title="Before")
     client = reader.test_client()
     warm(client, "/about", "bulk")
     with writer.app_context():
@@ -159,12 +169,10 @@ def test_a_bulk_update_of_sites_refreshes_every_site(make_app, make_site, make_p
     assert "After" in client.get("/about", subdomain="bulk").text
 
 
-def test_sql_typed_outside_the_app_needs_sites_refresh(make_app, make_site, make_page):
+def test_sql_typed_outside_the_app_needs_sites_refresh(processes):
     """The one way to go stale: writing the database behind sitemaker's back. The operator
     command that exists for it (after a restore, say) makes every process read afresh."""
-    reader, writer = make_app(), make_app()
-    site = make_site("outside", title="Before")
-    make_page(site, "About", "x", status="published")
+    reader, writer, site = processes("outside", title="Before")
     client = reader.test_client()
     warm(client, "/about", "outside")
     with writer.app_context(), db.engine.begin() as connection:
@@ -287,15 +295,13 @@ def test_several_servers_share_the_board_through_redis(make_app, make_site, make
     assert "Second" in client.get("/about", subdomain="redisboard").text
 
 
-def test_a_redis_that_restarts_empty_cannot_bring_an_old_tag_back(make_app, make_site, make_page):
+def test_a_redis_that_restarts_empty_cannot_bring_an_old_tag_back(processes):
     """Counters start over after Redis loses its data; the epoch in every tag keeps a page
     kept under the old counters from matching the new ones."""
     import redis
 
     url = redis_url()
-    reader, writer = make_app(REDIS_URL=url), make_app(REDIS_URL=url)
-    site = make_site("restarted", title="One")
-    make_page(site, "About", "x", status="published")
+    reader, writer, site = processes("restarted", title="One", config=dict(REDIS_URL=url))
     client = reader.test_client()
     namespace = site_versions._namespace(reader.config["SQLALCHEMY_DATABASE_URI"])
     connection = redis.Redis.from_url(url)
@@ -329,22 +335,23 @@ def test_a_redis_board_outage_falls_back_to_the_database(make_app, make_site, ma
 
 @pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
 def test_an_in_memory_database_gets_a_private_board(url):
-    assert site_versions.default_board_path(url) is None
-    board = SharedMemoryBoard(None)
+    path = site_versions.default_board_path(url)
+    assert path is None
+    board = SharedMemoryBoard(path)  # process-private memory
     tag = board.read("alice")
     board.bump(["alice"])
     assert board.read("alice") != tag
 
 
-def test_custom_domain_pages_are_kept_and_a_detach_is_seen_at_once(make_app, make_site, make_page):
+def test_custom_domain_pages_are_kept_and_a_detach_is_seen_at_once(processes):
     from sitemaker.models.common import utcnow
 
-    reader, writer = make_app(), make_app()
-    site = make_site(
-        "domained", title="On My Domain", custom_domain="blog.example.org",
+    reader, writer, site = processes(
+        "domained",
+        title="On My Domain",
+        custom_domain="blog.example.org",
         domain_verified_at=utcnow(),
-    )  # fmt: skip
-    make_page(site, "About", "x", status="published")
+    )
     client = reader.test_client()
     base = "http://blog.example.org"
     for _ in range(2):
@@ -361,16 +368,14 @@ def test_custom_domain_pages_are_kept_and_a_detach_is_seen_at_once(make_app, mak
     assert client.get("/about", base_url=base).status_code == 404
 
 
-def test_a_detach_from_an_expired_site_still_moves_the_old_domain(make_app, make_site, make_page):
+def test_a_detach_from_an_expired_site_still_moves_the_old_domain(processes):
     """After a commit every attribute is expired; clearing the custom domain then must still
     move the counter of the domain the site no longer answers to (its old value is needed)."""
     from sitemaker.models.common import utcnow
 
-    reader, writer = make_app(), make_app()
-    site = make_site(
+    reader, writer, site = processes(
         "expired", title="Mine", custom_domain="old.example.org", domain_verified_at=utcnow()
     )
-    make_page(site, "About", "x", status="published")
     client = reader.test_client()
     for _ in range(2):
         assert "Mine" in client.get("/about", base_url="http://old.example.org").text
@@ -382,16 +387,12 @@ def test_a_detach_from_an_expired_site_still_moves_the_old_domain(make_app, make
     assert client.get("/about", base_url="http://old.example.org").status_code == 404
 
 
-def test_a_custom_domain_asked_for_with_a_trailing_dot_is_kept_fresh(
-    make_app, make_site, make_page
-):
+def test_a_custom_domain_asked_for_with_a_trailing_dot_is_kept_fresh(processes):
     from sitemaker.models.common import utcnow
 
-    reader, writer = make_app(), make_app()
-    site = make_site(
+    reader, writer, site = processes(
         "dotted", title="Dotted", custom_domain="blog.example.org", domain_verified_at=utcnow()
     )
-    make_page(site, "About", "x", status="published")
     client = reader.test_client()
     base = "http://blog.example.org."
     for _ in range(2):

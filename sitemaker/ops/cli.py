@@ -4,7 +4,6 @@ to stderr and exit non-zero, so scripts can rely on the exit code."""
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 
 import click
 import sqlalchemy as sa
@@ -173,11 +172,10 @@ def purge_sites(dry_run: bool) -> None:
 def purge_trash(dry_run: bool) -> None:
     """Remove, for good, pages that have been in a trash longer than TRASH_DAYS (the dashboard
     does it too, but only for sites whose trash someone opens)."""
-    cutoff = utcnow() - timedelta(days=trash.trash_days())
     counts = db.session.execute(
         sa.select(Site.subdomain, Page.site_id, sa.func.count())
         .join(Site, Site.id == Page.site_id)
-        .where(Page.deleted_at < cutoff)
+        .where(Page.deleted_at < trash.expiry_cutoff())
         .group_by(Site.subdomain, Page.site_id)
         .order_by(Site.subdomain)
     ).all()

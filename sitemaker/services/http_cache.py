@@ -132,7 +132,7 @@ class FrontTicket(NamedTuple):
     valid_until: float | None  # POSIX time the next scheduled item appears
 
 
-def offer_to_front(site: Site, etag: str, modified: datetime, valid_until: datetime | None) -> None:
+def offer_to_front(etag: str, modified: datetime, valid_until: datetime | None) -> None:
     """Only GET responses built from data at least as new as the board's counter qualify
     (g.site_tag, set by tenancy.find_visitor_site); everything else stays in Flask."""
     tag = g.get("site_tag")
@@ -149,7 +149,7 @@ def serve_cached(view: Callable[..., Any], kwargs: dict[str, Any]) -> Response:
     entry = _cache_call(cache.get, key)
     if isinstance(entry, CachedPage) and (entry.valid_until is None or now < entry.valid_until):
         g.page_cache = "hit"
-        offer_to_front(site, entry.etag, entry.last_modified, entry.valid_until)
+        offer_to_front(entry.etag, entry.last_modified, entry.valid_until)
         if is_not_modified(entry.etag, entry.last_modified):
             return not_modified(entry.etag, entry.last_modified)
         headers = validator_headers(entry.etag, entry.last_modified)
@@ -162,7 +162,7 @@ def serve_cached(view: Callable[..., Any], kwargs: dict[str, Any]) -> Response:
         return not_modified(etag, modified)
     response = make_response(view(**kwargs))
     if response.status_code == 200 and not response.direct_passthrough:
-        offer_to_front(site, etag, modified, next_due)
+        offer_to_front(etag, modified, next_due)
         _cache_call(
             cache.set,
             key,

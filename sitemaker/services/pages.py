@@ -54,20 +54,15 @@ def visible(
 
 # The visitor path's statements, built once: building a select costs more than running it.
 # Each takes site_id and now (and slug where it says so).
-VISIBLE = visible(sa.bindparam("site_id"), sa.bindparam("now"))
+_VISIBLE = visible(sa.bindparam("site_id"), sa.bindparam("now")).whereclause
 # Rows, not ORM objects, with what themes show (never the Markdown source): visitor pages only
 # read them, and the ORM's per-object bookkeeping costs more than the query.
 _SHOWN = (Page.id, Page.slug, Page.title, Page.kind, Page.is_home, Page.description,
           Page.published_at)  # fmt: skip
-HOME_PAGE = sa.select(*_SHOWN, Page.html).where(VISIBLE.whereclause, Page.is_home).limit(1)
-PAGE_BY_SLUG = sa.select(*_SHOWN, Page.html).where(
-    VISIBLE.whereclause, Page.slug == sa.bindparam("slug")
-)
+HOME_PAGE = sa.select(*_SHOWN, Page.html).where(_VISIBLE, Page.is_home).limit(1)
+PAGE_BY_SLUG = sa.select(*_SHOWN, Page.html).where(_VISIBLE, Page.slug == sa.bindparam("slug"))
 RECENT = (
-    sa.select(*_SHOWN)
-    .where(VISIBLE.whereclause)
-    .order_by(Page.published_at.desc(), Page.id.desc())
-    .limit(50)
+    sa.select(*_SHOWN).where(_VISIBLE).order_by(Page.published_at.desc(), Page.id.desc()).limit(50)
 )
 
 
@@ -109,7 +104,7 @@ _OUTLINE = sa.union_all(
     sa.select(
         sa.literal_column("'menu'"), sa.null(), sa.null(), sa.null(),
         Page.id, Page.slug, Page.title, Page.is_home, Page.created_at,
-    ).where(VISIBLE.whereclause, Page.kind == "page"),
+    ).where(_VISIBLE, Page.kind == "page"),
 )  # fmt: skip
 
 

@@ -206,8 +206,6 @@ class RedisBoard:
 class NoBoard:
     """Every read is 'unknown': visitor requests read the site's row every time."""
 
-    path = None
-
     def read(self, name: str) -> None:
         return None
 

@@ -64,6 +64,10 @@ def empty(site_id: int, page_id: int | None = None) -> int:
     return _remove(site_id, Page.id == page_id if page_id else sa.true())
 
 
+def expiry_cutoff(now: datetime | None = None) -> datetime:
+    """Pages trashed before this moment have been there longer than TRASH_DAYS."""
+    return (now or utcnow()) - timedelta(days=trash_days())
+
+
 def purge_expired(site_id: int, now: datetime | None = None) -> int:
-    cutoff = (now or utcnow()) - timedelta(days=trash_days())
-    return _remove(site_id, Page.deleted_at < cutoff)
+    return _remove(site_id, Page.deleted_at < expiry_cutoff(now))
