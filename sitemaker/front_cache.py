@@ -87,6 +87,12 @@ class FrontCache:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def after_fork(self) -> None:
+        """A new process starts empty, with a lock of its own (sitemaker/forking.py)."""
+        self._entries = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
     def _fresh(self, entry: Entry) -> bool:
         now = self.clock()
         ticket = entry.ticket

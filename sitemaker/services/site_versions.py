@@ -60,6 +60,8 @@ class Board(Protocol):
 
     def bump(self, names: Iterable[str]) -> None: ...
 
+    def after_fork(self) -> None: ...
+
 
 class SharedMemoryBoard:
     """Counters in a memory-mapped file of little-endian 64-bit words: the file's epoch (random,
@@ -106,6 +108,11 @@ class SharedMemoryBoard:
         self._fd, self._map, self._identity = fd, board, (status.st_dev, status.st_ino)
         if old_fd >= 0:
             os.close(old_fd)
+
+    def after_fork(self) -> None:
+        """A descriptor and a mapping of this process's own (sitemaker/forking.py)."""
+        if self.path is not None:
+            self._open()
 
     def _follow(self) -> None:
         """Map the file the path names now, if it is not the one mapped."""
@@ -187,6 +194,9 @@ class RedisBoard:
             return None
         return epoch, everything, slot
 
+    def after_fork(self) -> None:
+        self._redis.connection_pool.reset()
+
     def bump(self, names: Iterable[str]) -> None:
         slots = {_slot(name) for name in names}
         if not slots:
@@ -210,6 +220,9 @@ class NoBoard:
         return None
 
     def bump(self, names: Iterable[str]) -> None:
+        return None
+
+    def after_fork(self) -> None:
         return None
 
 
