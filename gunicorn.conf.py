@@ -35,7 +35,8 @@ max_requests_jitter = 50_000
 
 def post_fork(server, worker):
     app = worker.app.callable  # the app the master built (preload_app)
-    if app is not None:
+    # Only sitemaker's app: `make bench` runs Flask's floor app with these settings too.
+    if getattr(app, "import_name", None) == "sitemaker":
         from sitemaker.forking import after_fork
 
         after_fork(app)

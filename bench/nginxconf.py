@@ -1,24 +1,28 @@
-"""nginx configurations for a run: the repository's nginx/sitemaker.conf with loopback ports
-filled in, and a bare static server for nginx's own ceiling."""
+"""nginx configurations for a run: the repository's nginx/*.conf as they are, with only the
+loopback ports and this run's paths filled in, and a bare static server for nginx's own
+ceiling. The run's hosts use the files' own placeholder domain (settings.SERVER_NAME), so no
+server_name changes."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from .settings import ROOT, SERVER_NAME
+from .settings import ROOT
 
 NGINX_DIR = ROOT / "nginx"
 REPOSITORY_CONF = NGINX_DIR / "sitemaker.conf"
-PLACEHOLDER_DOMAIN = "example.com"
 # The operator's placeholders for the checkout and the media path (nginx/README.md).
 PLACEHOLDER_PATHS = {"/srv/sitemaker/app": str(ROOT)}
 
 _LISTEN = re.compile(r"^(\s*)listen\s+([^;]*);", re.MULTILINE)
-# A `server` directive without a block is an upstream member (`server 127.0.0.1:8000 ...;`).
-_UPSTREAM_MEMBER = re.compile(r"(?<![\w$])server\s+(?!\{)[^;{}\n]*;")
+# A `server` directive without a block is an upstream member (`server 127.0.0.1:8000 ...;`):
+# its address is replaced, its parameters (max_fails, fail_timeout...) kept. Only where a
+# directive starts (a line's start, or after `{` or `;`): never inside a comment.
+_UPSTREAM_MEMBER = re.compile(
+    r"((?:^|(?<=[{;]))\s*)server\s+(?!\{)([^\s;{}#]+)([^;{}\n#]*);", re.MULTILINE
+)
 _CACHE_PATH = re.compile(r"(proxy_cache_path\s+)(\S+)")
-_SSL_LINE = re.compile(r"^\s*(ssl_\w+|http2)\s+[^;]*;\s*$", re.MULTILINE)
 
 
 def render_directory(
@@ -43,9 +47,10 @@ def render_directory(
 
 
 def render_repository(source: str, *, listen_port: int, app_port: int, cache_dir: Path) -> str:
-    """The operator's config as an operator would deploy it on this machine: the placeholder
-    domain replaced, every listen on loopback:listen_port, every upstream member pointing at
-    the gunicorn under test, caches in the run's directory. TLS-only lines are dropped."""
+    """The operator's config as an operator would deploy it on this machine, changed in
+    addresses and paths only: every listen on loopback:listen_port (IPv6 and TLS listens
+    dropped), every upstream member pointing at the gunicorn under test, caches in the run's
+    directory."""
 
     def listen(match: re.Match) -> str:
         indent, args = match.group(1), match.group(2)
@@ -54,11 +59,11 @@ def render_repository(source: str, *, listen_port: int, app_port: int, cache_dir
         flags = " default_server" if "default_server" in args else ""
         return f"{indent}listen 127.0.0.1:{listen_port}{flags};"
 
-    text = source.replace(PLACEHOLDER_DOMAIN, SERVER_NAME)
-    text = _LISTEN.sub(listen, text)
-    text = _UPSTREAM_MEMBER.sub(f"server 127.0.0.1:{app_port};", text)
-    text = _CACHE_PATH.sub(lambda m: f"{m.group(1)}{cache_dir}", text)
-    return _SSL_LINE.sub("", text)
+    text = _LISTEN.sub(listen, source)
+    text = _UPSTREAM_MEMBER.sub(
+        lambda m: f"{m.group(1)}server 127.0.0.1:{app_port}{m.group(3)};", text
+    )
+    return _CACHE_PATH.sub(lambda m: f"{m.group(1)}{cache_dir}", text)
 
 
 def static_server(listen_port: int, root: Path) -> str:

@@ -32,6 +32,7 @@ class Bench:
         self.workdir = workdir
         self.cases: list[Case] = []
         self.notes: list[str] = []
+        self.gunicorn: dict[str, object] = {}
 
     def wanted(self, name: str) -> bool:
         return not self.s.cases or name in self.s.cases
@@ -69,6 +70,9 @@ class Bench:
         host1 = seed.tenant_host(1, sites)
         floor_dir = self.workdir / f"floor-{sites}"
         floor_dir.mkdir()
+        self.gunicorn = servers.gunicorn_settings(
+            servers.gunicorn_env(env, 0, self.workdir, "settings", self.s.workers)
+        )
         with servers.gunicorn(
             "wsgi:app", env, self.s.workers, self.workdir, f"app-{sites}"
         ) as port:
@@ -234,7 +238,8 @@ def main(settings: Settings) -> dict:
         "duration_s": settings.duration,
         "rounds": settings.rounds,
         "wrk": f"{settings.threads} threads, {settings.connections} connections",
-        "gunicorn": f"{settings.workers} sync workers on 127.0.0.1, no access log",
+        # gunicorn.conf.py as shipped (app and floor alike), only bind and log files overridden.
+        "gunicorn": {"config": "gunicorn.conf.py", **bench.gunicorn},
         "database": settings.database_url + "_<sites>",
         "redis": settings.redis_url or "none (in-process cache)",
         "quick": settings.quick,

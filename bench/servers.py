@@ -1,7 +1,9 @@
-"""The processes a run starts: gunicorn (real app and floor, identical settings) and nginx."""
+"""The processes a run starts: gunicorn (real app and floor, both with the repository's
+gunicorn.conf.py) and nginx."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -17,17 +19,8 @@ from pathlib import Path
 
 from .settings import ROOT
 
-GUNICORN_CONF = """\
-# Written by bench/servers.py: the same settings for the real app and the floor.
-bind = "127.0.0.1:{port}"
-workers = {workers}
-worker_class = "sync"
-backlog = 2048
-timeout = 30
-accesslog = None
-errorlog = {errorlog!r}
-loglevel = "warning"
-"""
+# The shipped settings are the measured settings: operators run this file.
+GUNICORN_CONF = ROOT / "gunicorn.conf.py"
 
 
 def free_port() -> int:
@@ -95,22 +88,51 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
+def gunicorn_env(env: dict[str, str], port: int, workdir: Path, name: str,
+                 workers: int | None = None) -> dict[str, str]:  # fmt: skip
+    """What a run changes in the shipped gunicorn.conf.py, through the environment variables
+    it reads: the bind address and the log files; the worker count only when BENCH_WORKERS
+    names one (WEB_CONCURRENCY, the operators' own setting; else the file's default)."""
+    env = dict(
+        env,
+        SITEMAKER_BIND=f"127.0.0.1:{port}",
+        SITEMAKER_ACCESS_LOG=str(workdir / f"{name}-access.log"),
+        SITEMAKER_ERROR_LOG=str(workdir / f"{name}-gunicorn.log"),
+    )
+    if workers:
+        env["WEB_CONCURRENCY"] = str(workers)
+    return env
+
+
 @contextmanager
 def gunicorn(
-    target: str, env: dict[str, str], workers: int, workdir: Path, name: str
+    target: str, env: dict[str, str], workers: int | None, workdir: Path, name: str
 ) -> Iterator[int]:
-    """Run `gunicorn <target>` from the repository root; yields its port."""
+    """Run `gunicorn -c gunicorn.conf.py <target>` from the repository root; yields its port."""
     port = free_port()
-    log = workdir / f"{name}-gunicorn.log"
-    conf = workdir / f"{name}-gunicorn.conf.py"
-    conf.write_text(GUNICORN_CONF.format(port=port, workers=workers, errorlog=str(log)))
-    cmd = [sys.executable, "-m", "gunicorn", "-c", str(conf), target]
+    env = gunicorn_env(env, port, workdir, name, workers)
+    log = Path(env["SITEMAKER_ERROR_LOG"])
+    cmd = [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), target]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log.open("a"))
     try:
         wait_until_up(port, proc, log, f"gunicorn {target}")
         yield port
     finally:
         stop(proc)
+
+
+_SETTINGS = ("workers", "worker_class", "preload_app", "max_requests", "max_requests_jitter",
+             "timeout", "keepalive")  # fmt: skip
+
+
+def gunicorn_settings(env: dict[str, str]) -> dict[str, object]:
+    """What the shipped file resolves to under `env` (read in a child, as gunicorn reads it),
+    for the results' notes."""
+    code = ("import json, runpy, sys; conf = runpy.run_path(sys.argv[1]); "
+            f"print(json.dumps({{k: conf.get(k) for k in {_SETTINGS!r}}}))")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code, str(GUNICORN_CONF)], env=env, cwd=ROOT,
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    return json.loads(done.stdout)
 
 
 NGINX_MAIN = """\

@@ -9,8 +9,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "bench" / "results"
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/sitemaker_bench"
-# Hosts are <tenant>.bench.test; wrk sends them as Host headers to loopback, so no DNS is needed.
-SERVER_NAME = "bench.test"
+# Hosts are <tenant>.example.com, the placeholder domain of the shipped nginx/*.conf, so the
+# nginx cases run those files with only ports and paths filled in. wrk sends the names as Host
+# headers to loopback: no DNS is asked.
+SERVER_NAME = "example.com"
 SITE_PREFIX = "site"
 PAGES_PER_SITE = 5
 USER_AGENT = "sitemaker-bench"
@@ -24,7 +26,7 @@ class Settings:
     rounds: int = 3
     threads: int = 2
     connections: int = 32
-    workers: int = 4
+    workers: int = 0  # 0: gunicorn.conf.py's own default (2 x CPUs + 1)
     redis_url: str = ""
     cases: tuple[str, ...] = ()
     profile_requests: int = 2000

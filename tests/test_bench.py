@@ -4,9 +4,11 @@ come from `make bench`."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
-from bench import nginxconf
+from bench import nginxconf, servers
 from bench.chart import write_chart
 from bench.floor import create_floor
 from bench.lua import MARKER, Mix, script
@@ -172,8 +174,10 @@ server {
     text = nginxconf.render_repository(source, listen_port=9001, app_port=9002, cache_dir=tmp_path)
     assert "listen 127.0.0.1:9001 default_server;" in text
     assert "[::]" not in text.replace("# (bench) dropped: listen [::]:80 default_server;", "")
-    assert "server_name bench.test *.bench.test;" in text
-    assert text.count("server 127.0.0.1:9002;") == 2 and "8000" not in text
+    # Addresses and paths only: the domain and the members' parameters stay as shipped.
+    assert "server_name example.com *.example.com;" in text
+    assert "server 127.0.0.1:9002 max_fails=0;" in text and "server 127.0.0.1:9002;" in text
+    assert "8000" not in text and "10.0.0.2" not in text
     assert f"proxy_cache_path {tmp_path} levels" in text
 
 
@@ -198,6 +202,44 @@ def test_repository_nginx_directory_renders_every_plain_file(tmp_path):
     assert sorted(files) == ["sitemaker-common.conf", "sitemaker-upstream.conf", "sitemaker.conf"]
     assert "listen 127.0.0.1:9001;" in files["sitemaker.conf"]
     assert "include sitemaker-upstream.conf;" in files["sitemaker.conf"]  # relative, kept
-    assert "server 127.0.0.1:9002;" in files["sitemaker-upstream.conf"]
+    assert "server 127.0.0.1:9002 max_fails=3 fail_timeout=10s;" in files["sitemaker-upstream.conf"]
     assert f"alias {nginxconf.ROOT}/sitemaker/static/;" in files["sitemaker-common.conf"]
     assert f"alias {tmp_path / 'm'}/;" in files["sitemaker-common.conf"]
+
+
+def test_the_shipped_nginx_files_change_only_in_addresses_and_paths(tmp_path):
+    """Whatever nginx/*.conf hold today, the run changes listens, upstream addresses and
+    paths, and nothing else: every other line is the operator's, byte for byte."""
+    files = nginxconf.render_directory(
+        nginxconf.NGINX_DIR, listen_port=9001, app_port=9002, cache_dir=tmp_path / "c",
+        media_dir=tmp_path / "m",
+    )  # fmt: skip
+    assert "sitemaker.conf" in files and not any("tls" in name for name in files)
+    for name, rendered in files.items():
+        shipped = (nginxconf.NGINX_DIR / name).read_text().splitlines()
+        ours = rendered.splitlines()
+        assert len(ours) == len(shipped), name
+        for before, after in zip(shipped, ours, strict=True):
+            if before == after:
+                continue
+            changed = before.strip().split()[0]
+            # A comment may name a placeholder path too.
+            assert changed in ("listen", "server", "proxy_cache_path", "alias", "root", "#"), (
+                name, before, after,
+            )  # fmt: skip
+            assert "127.0.0.1:900" in after or str(tmp_path) in after or str(servers.ROOT) in after
+
+
+def test_both_servers_run_the_shipped_gunicorn_conf_with_only_bind_and_logs_changed(tmp_path):
+    assert servers.GUNICORN_CONF == servers.ROOT / "gunicorn.conf.py"
+    base = {"PATH": "/usr/bin", "SITEMAKER_CONFIG": "production"}
+    env = servers.gunicorn_env(base, 8123, tmp_path, "app")
+    assert {k: v for k, v in env.items() if k not in base} == {
+        "SITEMAKER_BIND": "127.0.0.1:8123",
+        "SITEMAKER_ACCESS_LOG": str(tmp_path / "app-access.log"),
+        "SITEMAKER_ERROR_LOG": str(tmp_path / "app-gunicorn.log"),
+    }
+    assert servers.gunicorn_env(base, 8123, tmp_path, "app", workers=3)["WEB_CONCURRENCY"] == "3"
+    shipped = servers.gunicorn_settings(env)
+    assert shipped["preload_app"] is True and shipped["max_requests"] >= 50_000
+    assert shipped["workers"] == (os.cpu_count() or 1) * 2 + 1
