@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from sitemaker.extensions import db
 from sitemaker.models import Page, Site, User
+from sitemaker.services import site_versions
 from sitemaker.services.pages import create_page
 from tests import servers
 from tests.components import free_port, missing, port_open
@@ -118,6 +119,28 @@ def test_a_publish_on_one_is_seen_at_once_on_the_other(cluster):
     for instance in ("one", "two", "nginx"):
         text = servers.request(cluster[instance].port, "/news", host).text
         assert "Version two" in text and "Version one" not in text, instance
+
+
+def test_every_publish_is_seen_at_once_on_both_while_they_answer_from_memory(cluster):
+    """Each instance keeps the board's counters in memory once it has registered as a
+    listener; every bump then waits until both have applied it, so a publish followed at once
+    by a request to either instance is never answered with the old page."""
+    host = f"acme.{DOMAIN}"
+    control = redis.Redis.from_url(REDIS_URL)
+    listeners = site_versions.board(cluster["seed_app"])._listeners  # the same key
+    for instance in ("one", "two"):
+        servers.request(cluster[instance].port, "/news", host)
+    servers.wait_until(lambda: control.zcard(listeners) >= 2, "both instances listening")
+    for n in range(8):
+        with cluster["seed_app"].app_context():
+            page = db.session.get(Page, cluster["page"])
+            page.html = f"<p>Edition {n}</p>"
+            db.session.get(Site, cluster["site"]).bump_content_version()
+            db.session.commit()
+        for instance in ("two", "one") if n % 2 else ("one", "two"):
+            text = servers.request(cluster[instance].port, "/news", host).text
+            assert f"Edition {n}" in text, (instance, n)
+    assert control.zcard(listeners) >= 2  # still listening: the pages came from memory
 
 
 def test_a_rate_limit_counts_across_both(cluster):

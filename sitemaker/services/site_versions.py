@@ -14,7 +14,10 @@ Two boards:
 - shared memory (no REDIS_URL): a memory-mapped file per database on this host, so every
   gunicorn worker and every `flask` command on the host sees the same counters. A read is a
   memory load; a bump takes a file lock.
-- Redis (REDIS_URL set, several app servers): counters are Redis keys; a read is one MGET.
+- Redis (REDIS_URL set, several app servers): counters are Redis keys; each process keeps
+  what it has read and learns of bumps by push, with a writer that waits until every
+  process trusting its copy has applied the bump (services/redis_board.py). A read is a
+  memory load, or one MGET while a process cannot prove its copy current.
 A board that cannot be opened answers None to every read, which makes the visitor path read
 the site's row on every request, as it would without a board.
 
@@ -48,6 +51,7 @@ from sqlalchemy.sql.dml import Delete, Update
 
 from ..models import Site
 from .domains import alternate
+from .redis_board import RedisBoard
 
 SLOTS = 1 << 16
 _COUNTER = struct.Struct("<Q")
@@ -166,53 +170,6 @@ def _new_epoch() -> int:
     return secrets.randbits(63) | 1  # never 0, which marks a file not yet initialised
 
 
-class RedisBoard:
-    """Counters as Redis keys, for several app servers: what one server commits, every other
-    server's next request sees.
-
-    A Redis that restarts empty would start the counters again from nothing, and an old tag
-    could come round again. So every tag also holds the board's epoch, a random value set
-    once when missing: counters that start over start under a new epoch."""
-
-    def __init__(self, url: str, namespace: str):
-        import redis
-
-        # Short timeouts: a slow Redis must cost a database read, not a stuck request.
-        self._redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
-        self._prefix = f"sitemaker:site-version:{namespace}:"
-        self._epoch = f"{self._prefix}epoch"
-
-    def read(self, name: str) -> tuple[bytes, bytes | None, bytes | None] | None:
-        try:
-            epoch, everything, slot = self._redis.mget(
-                self._epoch, f"{self._prefix}0", f"{self._prefix}{_slot(name)}"
-            )
-            if epoch is None:
-                self._redis.set(self._epoch, secrets.token_hex(8), nx=True)
-                return None  # this request reads the database; the next one has an epoch
-        except Exception:  # redis.RedisError, OSError: read the database instead
-            return None
-        return epoch, everything, slot
-
-    def after_fork(self) -> None:
-        self._redis.connection_pool.reset()
-
-    def bump(self, names: Iterable[str]) -> None:
-        slots = {_slot(name) for name in names}
-        if not slots:
-            return
-        pipe = self._redis.pipeline(transaction=False)
-        pipe.set(self._epoch, secrets.token_hex(8), nx=True)
-        for slot in slots:
-            pipe.incr(f"{self._prefix}{slot}")
-        try:
-            pipe.execute()
-        except Exception as error:
-            # Nothing can be undone after a commit; other servers may serve the old version
-            # of these sites until their entries age out (PAGE_CACHE_SECONDS).
-            current_app.logger.error("site-version board unavailable, bump lost: %s", error)
-
-
 class NoBoard:
     """Every read is 'unknown': visitor requests read the site's row every time."""
 
@@ -255,7 +212,7 @@ def open_board(app: Flask) -> Board:
     config = app.config
     url = str(config["SQLALCHEMY_DATABASE_URI"])
     if config.get("REDIS_URL"):
-        return RedisBoard(config["REDIS_URL"], _namespace(url))
+        return RedisBoard(config["REDIS_URL"], _namespace(url), _slot)
     path = config.get("SITE_VERSIONS_FILE") or default_board_path(url)
     try:
         return SharedMemoryBoard(path)
