@@ -125,3 +125,24 @@ def test_a_redis_restart_is_never_stale_and_push_resumes(pair):
         assert "Pushed again" in client.get("/about", subdomain="restart").text
     finally:
         own.stop()
+
+
+def test_a_redis_without_scripts_still_moves_counters_and_every_read_asks_it(pair):
+    """A managed Redis may refuse Lua: no process can register as a listener then, so
+    none answers from memory, and bumps fall back to plain increments."""
+    own = OwnRedis()
+    try:
+        control = redis.Redis(port=own.port)
+        control.execute_command("ACL", "SETUSER", "default", "-eval", "-evalsha")
+        reader, writer, site = pair(f"redis://127.0.0.1:{own.port}/0", subdomain="noscript")
+        board = site_versions.board(reader)
+        client = reader.test_client()
+        for _ in range(3):
+            assert "First" in client.get("/about", subdomain="noscript").text
+        for n in range(3):
+            retitle(writer, site.id, f"Plain {n}")
+            assert f"Plain {n}" in client.get("/about", subdomain="noscript").text
+        assert not trusting(board)
+        assert any(key.startswith(b"sitemaker:site-version:") for key in control.keys("*"))
+    finally:
+        own.stop()

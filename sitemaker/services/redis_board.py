@@ -117,6 +117,7 @@ class RedisBoard:
         self._channel = f"{prefix}bumps:{database}"
         self._bump_script = self._redis.register_script(_BUMP)
         self._register_script = self._redis.register_script(_REGISTER)
+        self._refused = redis.ResponseError
         self._copy = _Copy()
         _BOARDS.add(self)
 
@@ -162,9 +163,20 @@ class RedisBoard:
             return
         reply = f"{self._prefix}applied:{secrets.token_hex(8)}"
         message = " ".join([reply, *map(str, slots)])
+        counters = [f"{self._prefix}{slot}" for slot in slots]
         try:
-            keys = [self._epoch, self._listeners, *(f"{self._prefix}{s}" for s in slots)]
-            listeners = self._bump_script(keys, [secrets.token_hex(8), self._channel, message])
+            try:
+                keys = [self._epoch, self._listeners, *counters]
+                listeners = self._bump_script(keys, [secrets.token_hex(8), self._channel, message])
+            except self._refused:
+                # Scripts not allowed (a managed Redis): then no listener could register
+                # either, every process asks Redis, and plain increments are enough.
+                pipe = self._redis.pipeline(transaction=False)
+                pipe.set(self._epoch, secrets.token_hex(8), nx=True)
+                for counter in counters:
+                    pipe.incr(counter)
+                pipe.execute()
+                return
             self._await(reply, {bytes(name) for name in listeners})
         except Exception as error:
             # Nothing can be undone after a commit; other servers may serve the old version
