@@ -101,11 +101,11 @@ class RedisBoard:
         import redis
 
         # Short timeouts: a slow Redis must cost a database read, not a stuck request.
-        self._redis = redis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=0.5)
+        self._redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         # The listener reads its connection itself: RESP2, where a subscribed connection's
         # messages and pongs are plain replies (redis-py 8 speaks RESP3 by default).
         self._listener_pool = redis.ConnectionPool.from_url(
-            url, protocol=2, socket_timeout=1.0, socket_connect_timeout=0.5
+            url, protocol=2, socket_timeout=0.5, socket_connect_timeout=0.5
         )
         self._slot = slot_of
         prefix = f"sitemaker:site-version:{namespace}:"
@@ -186,20 +186,18 @@ class RedisBoard:
                 logger.error("site-version board unavailable, bump lost: %s", error)
 
     def _await(self, reply: str, waiting: set[bytes]) -> None:
-        """Until every listener registered at the bump has applied it, or LEASE_SECONDS."""
+        """Until every listener registered at the bump has applied it, or LEASE_SECONDS: by
+        then the silent ones' registrations have run out, and they ask Redis."""
         deadline = time.monotonic() + LEASE_SECONDS
         try:
-            while waiting:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return  # the silent ones' registrations have run out: they ask Redis
+            while waiting and (left := deadline - time.monotonic()) > 0:
                 popped = self._redis.blpop([reply], timeout=max(0.01, min(left, 0.25)))
-                if popped is None:
-                    continue
-                waiting.discard(popped[1])
-                waiting.difference_update(self._redis.lpop(reply, 1000) or [])
-        finally:
+                if popped is not None:
+                    waiting.discard(popped[1])
+                    waiting.difference_update(self._redis.lpop(reply, 1000) or [])
             self._redis.delete(reply)
+        except Exception:  # the replies cannot be read: wait the registrations out instead
+            time.sleep(max(0.0, deadline - time.monotonic()))
 
     def after_fork(self) -> None:
         """A new process: its own connections, an empty copy, no listener yet."""
