@@ -1,0 +1,104 @@
+"""Tags on pages: free text as the writer types it, addressed by its slug (/tag/<slug>)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import Page, PageTag, Site
+from .pages import VISIBLE, PageError, slugify
+
+MAX_TAGS = 20
+MAX_TAG_CHARS = 60
+
+
+def parse_tags(values: str | Iterable[str]) -> list[tuple[str, str]]:
+    """(slug, name) pairs from "a, b" or a list, in the writer's order, each slug once.
+    Raises PageError("tags", ...) for more than MAX_TAGS or a tag with no letters or digits."""
+    names = values.split(",") if isinstance(values, str) else list(values)
+    pairs: dict[str, str] = {}
+    for raw in names:
+        if not isinstance(raw, str):
+            raise PageError("tags", "Each tag must be text.")
+        name = " ".join(raw.replace("\x00", "").split())[:MAX_TAG_CHARS].strip()
+        if not name:
+            continue
+        slug = slugify(name)[:MAX_TAG_CHARS].strip("-")
+        if not slug:
+            raise PageError("tags", f"“{name}” needs at least one letter or digit (a–z, 0–9).")
+        pairs.setdefault(slug, name)
+    if len(pairs) > MAX_TAGS:
+        raise PageError("tags", f"A page can have up to {MAX_TAGS} tags; this one has {len(pairs)}.")
+    return list(pairs.items())
+
+
+def tags_of(page_id: int) -> list[PageTag]:
+    return list(
+        db.session.scalars(
+            sa.select(PageTag).where(PageTag.page_id == page_id).order_by(PageTag.slug)
+        )
+    )
+
+
+def tag_names(page_id: int) -> list[str]:
+    return [tag.name for tag in tags_of(page_id)]
+
+
+def set_tags(site: Site, page: Page, values: str | Iterable[str]) -> bool:
+    """Replace the page's tags; True when they changed. Bumps the site's content version when
+    a visitor could see the change. The caller commits."""
+    wanted = dict(parse_tags(values))
+    current = {tag.slug: tag for tag in tags_of(page.id)}
+    if {s: t.name for s, t in current.items()} == wanted:
+        return False
+    for slug, tag in current.items():
+        if slug not in wanted:
+            db.session.delete(tag)
+        elif tag.name != wanted[slug]:
+            tag.name = wanted[slug]
+    for slug, name in wanted.items():
+        if slug not in current:
+            db.session.add(PageTag(page_id=page.id, site_id=site.id, slug=slug, name=name))
+    db.session.flush()
+    if page.status == "published":
+        site.bump_content_version()
+    return True
+
+
+_PAGE_TAGS = (
+    sa.select(PageTag.slug, PageTag.name)
+    .where(PageTag.page_id == sa.bindparam("page_id"))
+    .order_by(PageTag.slug)
+)
+_TAG_NAME = (
+    sa.select(PageTag.name)
+    .join(Page, Page.id == PageTag.page_id)
+    .where(VISIBLE, PageTag.site_id == sa.bindparam("site_id"), PageTag.slug == sa.bindparam("tag"))
+    .limit(1)
+)
+_COUNTS = (
+    sa.select(PageTag.slug, sa.func.min(PageTag.name).label("name"), sa.func.count().label("n"))
+    .join(Page, Page.id == PageTag.page_id)
+    .where(VISIBLE, PageTag.site_id == sa.bindparam("site_id"))
+    .group_by(PageTag.slug)
+    .order_by(PageTag.slug)
+)
+
+
+def shown_tags(page_id: int) -> list[Any]:
+    """A page's tags for its visitor page: rows with slug and name."""
+    return db.session.execute(_PAGE_TAGS, {"page_id": page_id}).all()
+
+
+def visible_tag_name(site_id: int, slug: str, now: datetime) -> str | None:
+    """The name of a tag some visible page of the site carries, else None."""
+    return db.session.scalar(_TAG_NAME, {"site_id": site_id, "tag": slug, "now": now})
+
+
+def tag_counts(site_id: int, now: datetime) -> list[Any]:
+    """Every tag on the site's visible pages with how many carry it."""
+    return db.session.execute(_COUNTS, {"site_id": site_id, "now": now}).all()
