@@ -98,7 +98,5 @@ class SlugRedirect(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id", ondelete="CASCADE"))
     old_slug: Mapped[str] = mapped_column(sa.String(100))
-    page_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("pages.id", ondelete="CASCADE"), index=True
-    )
+    page_id: Mapped[int] = mapped_column(sa.ForeignKey("pages.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

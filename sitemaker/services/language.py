@@ -49,7 +49,7 @@ def locale_for(tag: str | None) -> Locale:
 
 
 def direction(tag: str | None) -> str:
-    """"rtl" for scripts written right to left (Arabic, Hebrew, Persian, Urdu...), else "ltr"."""
+    """ "rtl" for scripts written right to left (Arabic, Hebrew, Persian, Urdu...), else "ltr"."""
     return "rtl" if locale_for(tag).character_order == "right-to-left" else "ltr"
 
 

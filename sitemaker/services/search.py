@@ -55,8 +55,7 @@ def clean_query(raw: str | None) -> str:
 
 
 def _highlight(snippet: str | None) -> Markup:
-    text = str(escape(snippet or ""))
-    return Markup(text.replace(_START, "<mark>").replace(_STOP, "</mark>"))
+    return escape(snippet or "").replace(_START, Markup("<mark>")).replace(_STOP, Markup("</mark>"))
 
 
 def search(site_id: int, raw_query: str | None, page: int, per_page: int, now: datetime) -> Results:
@@ -84,9 +83,7 @@ def _postgresql(query: str, params: dict[str, Any]) -> list[Any]:
     vector = sa.literal_column("pages.search_vector")
     options = f"StartSel={_START}, StopSel={_STOP}, MaxWords=35, MinWords=12, MaxFragments=2"
     statement = _shown(
-        sa.func.ts_headline(
-            sa.literal_column("'simple'::regconfig"), Page.body, ts_query, options
-        )
+        sa.func.ts_headline(sa.literal_column("'simple'::regconfig"), Page.body, ts_query, options)
     ).where(vector.op("@@")(ts_query))
     statement = statement.order_by(sa.func.ts_rank(vector, ts_query).desc(), Page.id.desc())
     return db.session.execute(_paged(statement), params).all()

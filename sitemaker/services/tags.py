@@ -32,7 +32,9 @@ def parse_tags(values: str | Iterable[str]) -> list[tuple[str, str]]:
             raise PageError("tags", f"“{name}” needs at least one letter or digit (a–z, 0–9).")
         pairs.setdefault(slug, name)
     if len(pairs) > MAX_TAGS:
-        raise PageError("tags", f"A page can have up to {MAX_TAGS} tags; this one has {len(pairs)}.")
+        raise PageError(
+            "tags", f"A page can have up to {MAX_TAGS} tags; this one has {len(pairs)}."
+        )
     return list(pairs.items())
 
 

@@ -33,9 +33,7 @@ def index():
 @cached_page
 def page(slug: str):
     site, now = g.site, utcnow()
-    item = db.session.execute(
-        PAGE_BY_SLUG, {"site_id": site.id, "now": now, "slug": slug}
-    ).first()
+    item = db.session.execute(PAGE_BY_SLUG, {"site_id": site.id, "now": now, "slug": slug}).first()
     if item is not None:
         return _render_page(item, now)
     if slug == site.blog_path:
