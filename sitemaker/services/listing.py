@@ -5,7 +5,9 @@ Pages of a listing are cut by keyset, not OFFSET: `?before=<id>` names the last 
 saw, and the next page is the posts older than it by (published_at, id), read through the
 ix_pages_site_posts index, so the thousandth page costs what the first does. The cursor is a
 post id, so a site has no more listing pages (and cache entries) than it has posts. Each page
-is one statement: the older posts and, after a cursor, the newer ones the "newer" link needs.
+is one statement: the older posts and, after a cursor, the newer ones the "newer" link needs;
+"newer" leads to the page that ends with the cursor's post, so following links in either
+direction walks the same pages.
 """
 
 from __future__ import annotations
@@ -52,7 +54,8 @@ def _part(name: str, cursor: Any | None, older: bool, tag: str | None) -> sa.Sel
     statement = _scope(sa.select(sa.literal(name).label("part"), *SHOWN), tag)
     if cursor is not None:
         bound = sa.tuple_(cursor.c.published_at, cursor.c.id)
-        statement = statement.join(cursor, key < bound if older else key > bound)
+        # The newer part starts at the cursor's own post: the page before this one ends there.
+        statement = statement.join(cursor, key < bound if older else key >= bound)
     order = (Page.published_at.desc(), Page.id.desc()) if older else (Page.published_at, Page.id)
     return statement.order_by(*order).limit(sa.bindparam("limit"))
 
@@ -91,7 +94,8 @@ def posts_page(
     if before is None or not newer:
         newer_cursor: int | bool | None = None
     elif len(newer) > per_page:
-        newer_cursor = newer[per_page].id  # the page that ends just above this one
+        # The newer page ends at the cursor's post (newer[0]); it starts below newer[per_page].
+        newer_cursor = newer[per_page].id
     else:
         newer_cursor = True
     return Listing(items, next_older, newer_cursor)
