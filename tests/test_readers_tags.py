@@ -25,15 +25,18 @@ def tag(app, page: Page, *names: str) -> None:
 
 
 def test_tags_are_normalised_to_slugs_once_each():
-    assert parse_tags(" Python ,python, Ünïcode Téxt,, C++ ") == [
+    assert parse_tags(" Python ,python, Ünïcode Téxt,, C++, البحر, 東京 タワー ") == [
         ("python", "Python"),
         ("unicode-text", "Ünïcode Téxt"),
         ("c", "C++"),
+        ("البحر", "البحر"),
+        ("東京-タワー", "東京 タワー"),
     ]
     with pytest.raises(PageError, match="up to 20"):
         parse_tags([f"t{n}" for n in range(21)])
-    with pytest.raises(PageError, match="letter or digit"):
-        parse_tags(["ok", "!!!"])
+    for junk in ("!!!", "_", "\u0301", "🙂"):
+        with pytest.raises(PageError, match="letter or digit"):
+            parse_tags(["ok", junk])
 
 
 def test_a_tag_page_lists_its_posts_and_the_tags_page_counts(app, client, make_site, make_page):

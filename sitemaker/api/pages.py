@@ -22,7 +22,7 @@ from ..services.pages import (
     unique_slug,
 )
 from ..services.permissions import Permission, can
-from ..services.tags import MAX_TAG_CHARS, parse_tags, set_tags
+from ..services.tags import MAX_TAG_CHARS, MAX_TAGS, parse_tags, set_tags
 from . import bp, inputs
 from .auth import require_scope, requires, user_id
 from .errors import ApiError, bad_field
@@ -243,6 +243,10 @@ def _tags(data: dict) -> list[str] | None:
     value = data["tags"]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise bad_field("tags", "'tags' must be a list of strings.")
+    if len(value) > MAX_TAGS:
+        raise bad_field(
+            "tags", f"A page can have up to {MAX_TAGS} tags; this list has {len(value)}."
+        )
     names = [inputs.storable("tags", v, MAX_TAG_CHARS) for v in value]
     try:
         parse_tags(names)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -10,10 +12,20 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import Page, PageTag, Site
-from .pages import VISIBLE, PageError, slugify
+from .pages import VISIBLE, PageError
 
 MAX_TAGS = 20
 MAX_TAG_CHARS = 60
+_SEPARATORS = re.compile(r"[\W_]+")
+
+
+def tag_slug(name: str) -> str:
+    """Lower-case words joined by hyphens. Accents fold away ("Café" -> "cafe") but letters of
+    every script stay ("البحر", "東京"), so a tag written in Arabic has an Arabic address."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    slug = _SEPARATORS.sub("-", unicodedata.normalize("NFC", bare)).strip("-")
+    return slug[:MAX_TAG_CHARS].strip("-")
 
 
 def parse_tags(values: str | Iterable[str]) -> list[tuple[str, str]]:
@@ -27,9 +39,9 @@ def parse_tags(values: str | Iterable[str]) -> list[tuple[str, str]]:
         name = " ".join(raw.replace("\x00", "").split())[:MAX_TAG_CHARS].strip()
         if not name:
             continue
-        slug = slugify(name)[:MAX_TAG_CHARS].strip("-")
+        slug = tag_slug(name)
         if not slug:
-            raise PageError("tags", f"“{name}” needs at least one letter or digit (a–z, 0–9).")
+            raise PageError("tags", f"“{name}” needs at least one letter or digit.")
         pairs.setdefault(slug, name)
     if len(pairs) > MAX_TAGS:
         raise PageError(
