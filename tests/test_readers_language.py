@@ -90,3 +90,18 @@ def test_settings_validate_and_save_the_reader_settings(app, signed_in, site):
         response = signed_in.post("/admin/settings", subdomain="acme", data={**good, field: value})
         assert response.status_code == 422, (field, value)
         assert message in response.text, (field, value)
+
+
+def test_the_editor_sets_a_page_language_and_refuses_unknown_ones(app, signed_in, site, make_page):
+    page = make_page(site, "Bonjour", "x", status="published", slug="bonjour")
+    form = {"csrf_token": csrf_token(signed_in), "title": "Bonjour", "body": "x",
+            "slug": "bonjour", "description": "", "status": "published", "version": "1"}  # fmt: skip
+    refused = signed_in.post(f"/admin/pages/{page.id}/edit", subdomain="acme",
+                             data={**form, "language": "elvish"})  # fmt: skip
+    assert refused.status_code == 422 and "not a language tag we know" in refused.text
+    saved = signed_in.post(f"/admin/pages/{page.id}/edit", subdomain="acme",
+                           data={**form, "language": "FR-ca"})  # fmt: skip
+    assert saved.status_code == 302
+    with app.app_context():
+        assert db.session.get(Page, page.id).language == "fr-CA"
+    assert '<html lang="fr-CA">' in signed_in.get("/bonjour", subdomain="acme").text

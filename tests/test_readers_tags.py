@@ -153,3 +153,13 @@ def test_tags_and_old_addresses_survive_export_and_import(app, make_site, make_p
     assert "Trip" in client.get("/tag/europe", subdomain="target").text
     moved = client.get("/trip", subdomain="target")
     assert moved.status_code == 301 and moved.headers["Location"] == "/the-trip"
+
+
+def test_a_tag_in_another_script_has_its_own_address(app, client, make_site, make_page):
+    site = make_site("arabic", language="ar")
+    post = make_page(site, "الميناء", "نص", kind="post", status="published", slug="harbour")
+    tag(app, post, "البحر")
+    page = client.get("/harbour", subdomain="arabic").text
+    assert 'href="/tag/%D8%A7%D9%84%D8%A8%D8%AD%D8%B1"' in page
+    listing = client.get("/tag/البحر", subdomain="arabic")
+    assert listing.status_code == 200 and "الميناء" in listing.text

@@ -65,6 +65,12 @@ class PageForm(FlaskForm):
         validate_choice=False,  # checked against this site's images when saved
         description="What a shared link shows; without one, the site's image.",
     )
+    language = StringField(
+        "Language of this page",
+        validators=[Optional(), Length(max=35)],
+        filters=[_strip],
+        description="Only when it differs from the site's, e.g. fr or ar.",
+    )
     is_home = BooleanField(
         "Use as the home page", description="Visitors see it at the site's address."
     )
@@ -72,6 +78,15 @@ class PageForm(FlaskForm):
         widget=HiddenInput(),
         validators=[InputRequired("This form is damaged; reload the page and try again.")],
     )
+
+    def validate_language(self, field: StringField) -> None:
+        from ..services.language import normalize
+
+        if field.data:
+            tag = normalize(field.data)
+            if tag is None:
+                raise ValidationError(f"“{field.data[:40]}” is not a language tag we know.")
+            field.data = tag
 
     def validate_version(self, field: IntegerField) -> None:
         if field.data is None or not 0 <= field.data < 2**31:

@@ -1,4 +1,5 @@
-"""What the editor adds to a page besides its text: tags and the link-preview image."""
+"""What the editor adds to a page besides its text: tags, the link-preview image and the
+page's own language."""
 
 from __future__ import annotations
 
@@ -31,6 +32,11 @@ def apply(form: PageForm, page: Page) -> None:
     """Save the tags and preview image from the form (PageError on bad tags). The caller
     commits; a visible page's change bumps the site's content version."""
     set_tags(g.site, page, form.tags.data or "")
+    language = form.language.data or None
+    if language != page.language:
+        page.language = language
+        if page.status == "published":
+            g.site.bump_content_version()
     picked = form.social_image.data or None
     if picked not in {choice.value for choice in form.social_image.choices}:
         picked = None  # not an image of this site (any more)
