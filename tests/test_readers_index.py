@@ -212,3 +212,38 @@ def test_posts_per_page_comes_from_settings(app, client, make_site):
         stored.bump_content_version()
         db.session.commit()
     assert client.get("/", subdomain="few").text.count('href="/post-') == 4
+
+
+def test_the_last_index_page_costs_no_more_than_the_first(app, client, make_site):
+    """The one comparative timing check the index needs (keyset, not OFFSET): the listing
+    statement for page 50 of 1,000 posts against page 2, medians of 25 runs each, with room
+    for a noisy shared machine. OFFSET would read and drop 980 rows for the last page."""
+    import statistics
+    import time
+
+    from sitemaker.services.listing import posts_page
+
+    site = make_site("timed", posts_per_page=20)
+    bulk_posts(app, site, 1000)
+    with app.app_context():
+        now = utcnow()
+        cursors, before = [], None
+        while True:
+            page = posts_page(site.id, now, 20, before)
+            if page.older is None:
+                break
+            cursors.append(page.older)
+            before = page.older
+        assert len(cursors) == 49
+
+        def median_ms(cursor: int) -> float:
+            runs = []
+            for _ in range(25):
+                started = time.perf_counter()
+                posts_page(site.id, now, 20, cursor)
+                runs.append((time.perf_counter() - started) * 1000)
+            return statistics.median(runs)
+
+        median_ms(cursors[0])  # warm the statement caches
+        first, last = median_ms(cursors[0]), median_ms(cursors[-1])
+    assert last <= first * 2 + 1.0, (first, last)
