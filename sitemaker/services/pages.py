@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import current_app, g
 
 from ..extensions import db
-from ..models import Page, PageRevision, Site, User
+from ..models import Page, PageRevision, PageTag, Site, User
 from ..models.common import utcnow
 from .markdown import render_markdown
 
@@ -59,7 +59,15 @@ _VISIBLE = VISIBLE = visible(sa.bindparam("site_id"), sa.bindparam("now")).where
 # read them, and the ORM's per-object bookkeeping costs more than the query.
 _SHOWN = SHOWN = (Page.id, Page.slug, Page.title, Page.kind, Page.is_home, Page.description,
           Page.published_at)  # fmt: skip
-_WHOLE = (*_SHOWN, Page.html, Page.social_image, Page.language)
+# A page's tags ride along in the page's own row ("slug\x1ename" joined by \x1f; tag names
+# never hold those characters, they count as whitespace): no extra round trip per visit.
+_TAG_LIST = (
+    sa.select(sa.func.aggregate_strings(PageTag.slug + "\x1e" + PageTag.name, "\x1f"))
+    .where(PageTag.page_id == Page.id)
+    .scalar_subquery()
+    .label("tag_list")
+)
+_WHOLE = (*_SHOWN, Page.html, Page.social_image, Page.language, _TAG_LIST)
 HOME_PAGE = sa.select(*_WHOLE).where(_VISIBLE, Page.is_home).limit(1)
 PAGE_BY_SLUG = sa.select(*_WHOLE).where(_VISIBLE, Page.slug == sa.bindparam("slug"))
 RECENT = (

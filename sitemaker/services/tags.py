@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -83,11 +83,6 @@ def set_tags(site: Site, page: Page, values: str | Iterable[str]) -> bool:
     return True
 
 
-_PAGE_TAGS = (
-    sa.select(PageTag.slug, PageTag.name)
-    .where(PageTag.page_id == sa.bindparam("page_id"))
-    .order_by(PageTag.slug)
-)
 _TAG_NAME = (
     sa.select(PageTag.name)
     .join(Page, Page.id == PageTag.page_id)
@@ -103,9 +98,16 @@ _COUNTS = (
 )
 
 
-def shown_tags(page_id: int) -> list[Any]:
-    """A page's tags for its visitor page: rows with slug and name."""
-    return db.session.execute(_PAGE_TAGS, {"page_id": page_id}).all()
+class ShownTag(NamedTuple):
+    slug: str
+    name: str
+
+
+def shown_tags(tag_list: str | None) -> list[ShownTag]:
+    """A page's tags for its visitor page, from the `tag_list` its row carries
+    (services.pages.PAGE_BY_SLUG), in slug order."""
+    pairs = (item.partition("\x1e") for item in (tag_list or "").split("\x1f") if item)
+    return sorted(ShownTag(slug, name) for slug, _, name in pairs)
 
 
 def visible_tag_name(site_id: int, slug: str, now: datetime) -> str | None:

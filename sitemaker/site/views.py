@@ -8,6 +8,7 @@ from flask import Response, abort, current_app, g, redirect, request, url_for
 from ..extensions import db
 from ..models.common import utcnow
 from ..services import listing, slug_redirects
+from ..services.domains import site_url
 from ..services.http_cache import cached_page
 from ..services.pages import HOME_PAGE, PAGE_BY_SLUG, site_outline
 from ..services.tags import shown_tags
@@ -50,7 +51,7 @@ def page(slug: str):
 
 def _render_page(item, now) -> str:
     return render_theme(
-        "page.html", page=item, tags=shown_tags(item.id), nav=site_outline(g.site, now).nav
+        "page.html", page=item, tags=shown_tags(item.tag_list), nav=site_outline(g.site, now).nav
     )
 
 
@@ -74,8 +75,6 @@ def blog_index(now, endpoint: str, values: dict, tag=None, tag_name: str | None 
     else:
         newer = url_for(endpoint, before=page.newer, **values) if page.newer else None
     here = url_for(endpoint, before=before, **values)
-    from ..services.domains import site_url
-
     return render_theme(
         "index.html",
         items=page.items,
