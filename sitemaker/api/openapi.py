@@ -116,7 +116,8 @@ def schemas() -> dict[str, Any]:
         "maxItems": MAX_TAGS,
         "items": text(MAX_TAG_CHARS),
         "description": "Replaces the page's tags. Each is free text; its address is "
-        "/tag/<slug>, the slug made from it, so it needs a letter or digit (400 otherwise).",
+        "/tag/<slug>, the slug made from it. A name without a letter or digit has no "
+        "address and is left out.",
     }
     summary = {
         "id": {"type": "integer"},
