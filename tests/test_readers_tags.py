@@ -169,3 +169,24 @@ def test_a_tag_in_another_script_has_its_own_address(app, client, make_site, mak
     assert 'href="/tag/%D8%A7%D9%84%D8%A8%D8%AD%D8%B1"' in page
     listing = client.get("/tag/البحر", subdomain="arabic")
     assert listing.status_code == 200 and "الميناء" in listing.text
+
+
+@pytest.mark.parametrize(
+    ("front_matter", "message"),
+    [("tags: Travel", "'tags' must be a list of text"),
+     ("tags: [1, 2]", "'tags' must be a list of text"),
+     ("old_slugs: {a: b}", "'old_slugs' must be a list of text"),
+     ("tags: [" + ", ".join(f"t{n}" for n in range(21)) + "]", "up to 20 tags")],
+)  # fmt: skip
+def test_an_import_with_bad_tags_is_refused_with_the_file_named(app, make_site, front_matter,
+                                                                message):  # fmt: skip
+    from sitemaker.services.transfer_apply import import_site
+    from sitemaker.services.transfer_import import ImportRefused
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("pages/trip.md", f"---\ntitle: Trip\n{front_matter}\n---\nText\n")
+    target = make_site("strict")
+    with app.app_context(), pytest.raises(ImportRefused) as refused:
+        import_site(db.session.get(Site, target.id), buffer.getvalue(), None)
+    assert "trip.md" in str(refused.value) and message in str(refused.value)
