@@ -97,3 +97,6 @@ PAGE_MAX_BODY_CHARS = 250_000
 
 # The JSON API, per token (shared across processes through Redis when REDIS_URL is set).
 RATELIMIT_API = "300 per minute"
+
+# Site search, per client address (visitor pages have no other limit; search is never cached).
+RATELIMIT_SEARCH = "30 per minute"

@@ -89,6 +89,11 @@ def run_migrations_online():
     conf_args = current_app.extensions["migrate"].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    if conf_args.get("include_object") is None:
+        # The search index is the database's own, not the models' (services/search.py).
+        from sitemaker.services.search import SCHEMA_ONLY
+
+        conf_args["include_object"] = lambda obj, name, *rest: name not in SCHEMA_ONLY
 
     connectable = get_engine()
 

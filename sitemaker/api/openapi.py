@@ -12,6 +12,7 @@ from flask import jsonify
 
 from ..services.api_tokens import SCOPES
 from ..services.pages import RESERVED_SLUGS, max_body_chars
+from ..services.tags import MAX_TAG_CHARS, MAX_TAGS
 from . import bp
 from .inputs import MAX_INT
 from .pages import FILTERS, KINDS, MAX_PAGE, MAX_PER_PAGE, STATUSES
@@ -110,6 +111,14 @@ def schemas() -> dict[str, Any]:
         "status": {"type": "string", "enum": list(STATUSES)},
         "published_at": nullable("string", format="date-time"),
     }
+    page_fields["tags"] = {
+        "type": "array",
+        "maxItems": MAX_TAGS,
+        "items": text(MAX_TAG_CHARS),
+        "description": "Replaces the page's tags. Each is free text; its address is "
+        "/tag/<slug>, the slug made from it. A name without a letter or digit has no "
+        "address and is left out.",
+    }
     summary = {
         "id": {"type": "integer"},
         "kind": {"type": "string", "enum": list(KINDS)},
@@ -149,7 +158,14 @@ def schemas() -> dict[str, Any]:
             ["error", "message"],
         ),  # fmt: skip
         "PageSummary": obj(summary),
-        "Page": obj({**summary, "body": {"type": "string"}, "html": {"type": "string"}}),
+        "Page": obj(
+            {
+                **summary,
+                "body": {"type": "string"},
+                "html": {"type": "string"},
+                "tags": {"type": "array", "items": {"type": "string"}},
+            }
+        ),  # fmt: skip
         "PageList": page_of("PageSummary"),
         "PageCreate": obj(
             {**page_fields, "kind": {"type": "string", "enum": list(KINDS), "default": "page"}},

@@ -22,6 +22,7 @@ from ..services.pages import (
     unique_slug,
 )
 from ..services.permissions import Permission, can
+from ..services.tags import MAX_TAG_CHARS, MAX_TAGS, set_tags, tag_slug
 from . import bp, inputs
 from .auth import require_scope, requires, user_id
 from .errors import ApiError, bad_field
@@ -34,6 +35,8 @@ MAX_PER_PAGE = 100
 MAX_PAGE = 100_000
 CREATE_FIELDS = {"title", "body", "slug", "description", "kind", "status", "published_at"}
 UPDATE_FIELDS = {"version", "title", "body", "slug", "description", "status", "published_at"}
+CREATE_FIELDS |= {"tags"}
+UPDATE_FIELDS |= {"tags"}
 
 
 def site_page(page_id: int, *, trashed: bool = False) -> Page:
@@ -106,6 +109,7 @@ def list_pages():
 def create():
     data = inputs.json_object(CREATE_FIELDS, required={"title"})
     fields = _fields(data, defaults={"body": "", "slug": "", "description": ""})
+    tags = _tags(data)
     kind = inputs.choice(data, "kind", KINDS, "page")
     status = inputs.choice(data, "status", STATUSES, "draft")
     published_at = inputs.moment(data, "published_at")
@@ -125,6 +129,8 @@ def create():
         g.site, fields["title"], fields["body"], slug=slug, kind=kind, status=status,
         author=g.api_user, description=fields["description"], published_at=published_at,
     )  # fmt: skip
+    if tags is not None:
+        set_tags(g.site, page, tags)
     _commit()
     response = jsonify(page_detail(page))
     response.headers["Location"] = url_for("api.get_page", page_id=page.id, _external=True)
@@ -150,6 +156,7 @@ def update(page_id: int):
         data, defaults={"title": page.title, "body": page.body, "slug": page.slug,
                         "description": page.description},
     )  # fmt: skip
+    tags = _tags(data)
     status = inputs.choice(data, "status", STATUSES, page.status)
     published_at = (
         inputs.moment(data, "published_at") if "published_at" in data else page.published_at
@@ -180,6 +187,8 @@ def update(page_id: int):
             "Your text was kept in its revisions. Fetch the page, merge, and send the current version.",
             error="version_conflict", current_version=current,
         ) from None  # fmt: skip
+    if tags is not None:
+        set_tags(g.site, page, tags)
     _commit()
     return jsonify(page_detail(page))
 
@@ -225,6 +234,23 @@ def revisions(page_id: int):
         .offset((number - 1) * per_page)
     ).all()
     return jsonify(listing([revision(r) for r in items], number, per_page, total))
+
+
+def _tags(data: dict) -> list[str] | None:
+    """`tags`: a list of names (None when absent), checked before anything is saved. A name
+    with no letter or digit has no address (/tag/<slug>), so it is left out, not refused:
+    the API takes every list its description allows."""
+    if "tags" not in data:
+        return None
+    value = data["tags"]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise bad_field("tags", "'tags' must be a list of strings.")
+    if len(value) > MAX_TAGS:
+        raise bad_field(
+            "tags", f"A page can have up to {MAX_TAGS} tags; this list has {len(value)}."
+        )
+    names = [inputs.storable("tags", v, MAX_TAG_CHARS) for v in value]
+    return [name for name in names if tag_slug(name)]
 
 
 def _fields(data: dict, defaults: dict[str, str]) -> dict[str, str]:

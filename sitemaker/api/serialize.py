@@ -39,7 +39,9 @@ def page_summary(page: Page) -> dict[str, Any]:
 
 
 def page_detail(page: Page) -> dict[str, Any]:
-    return {**page_summary(page), "body": page.body, "html": page.html}
+    from ..services.tags import tag_names
+
+    return {**page_summary(page), "body": page.body, "html": page.html, "tags": tag_names(page.id)}
 
 
 def revision(item: PageRevision) -> dict[str, Any]:

@@ -52,6 +52,25 @@ class PageForm(FlaskForm):
         validators=[Optional()],
         description="A future time schedules it.",
     )
+    tags = StringField(
+        "Tags",
+        validators=[Length(max=2000)],
+        filters=[_strip],
+        description="Separated by commas, up to 20; each one lists its pages at /tag/<name>.",
+    )
+    social_image = SelectField(
+        "Link preview image",
+        choices=[SelectChoice("", "The first image in the text")],
+        default="",
+        validate_choice=False,  # checked against this site's images when saved
+        description="What a shared link shows; without one, the site's image.",
+    )
+    language = StringField(
+        "Language of this page",
+        validators=[Optional(), Length(max=35)],
+        filters=[_strip],
+        description="Only when it differs from the site's, e.g. fr or ar.",
+    )
     is_home = BooleanField(
         "Use as the home page", description="Visitors see it at the site's address."
     )
@@ -59,6 +78,15 @@ class PageForm(FlaskForm):
         widget=HiddenInput(),
         validators=[InputRequired("This form is damaged; reload the page and try again.")],
     )
+
+    def validate_language(self, field: StringField) -> None:
+        from ..services.language import normalize
+
+        if field.data:
+            tag = normalize(field.data)
+            if tag is None:
+                raise ValidationError(f"“{field.data[:40]}” is not a language tag we know.")
+            field.data = tag
 
     def validate_version(self, field: IntegerField) -> None:
         if field.data is None or not 0 <= field.data < 2**31:
@@ -85,6 +113,50 @@ class SettingsForm(FlaskForm):
         description="Served as its own stylesheet after the theme's.",
     )
     favicon = SelectField("Favicon", choices=[SelectChoice("", "None")], default="")
+    language = StringField(
+        "Language",
+        validators=[DataRequired("Give the site's language, e.g. en, fr, ar or pt-BR.")],
+        filters=[_strip],
+        description="A language tag (BCP 47): en, fr, de-CH, ar, he, pt-BR… Dates and "
+        "right-to-left layout follow it.",
+    )
+    posts_per_page = IntegerField(
+        "Posts per page",
+        description="How many posts the blog index and tag pages show at a time.",
+    )
+    blog_path = StringField(
+        "Blog address",
+        validators=[DataRequired("Give the blog index an address, e.g. blog.")],
+        filters=[_strip, lambda s: s.lower().strip("/") if s else s],
+        description="Where the list of posts lives when a home page takes the front: /blog.",
+    )
+    social_image = SelectField(
+        "Link preview image",
+        choices=[SelectChoice("", "None")],
+        default="",
+        description="Shown when a link to a page without its own image is shared.",
+    )
+
+    def validate_language(self, field: StringField) -> None:
+        from ..services.language import normalize
+
+        tag = normalize(field.data)
+        if tag is None:
+            raise ValidationError(
+                f"“{(field.data or '')[:40]}” is not a language tag we know; try en, fr, ar, pt-BR."
+            )
+        field.data = tag
+
+    def validate_posts_per_page(self, field: IntegerField) -> None:
+        if field.data is None or not 1 <= field.data <= 100:
+            raise ValidationError("Give a number from 1 to 100.")
+
+    def validate_blog_path(self, field: StringField) -> None:
+        from ..services.pages import slug_error
+
+        problem = slug_error(field.data or "")
+        if problem:
+            raise ValidationError(problem)
 
     def validate_custom_css(self, field: TextAreaField) -> None:
         size = len((field.data or "").encode())

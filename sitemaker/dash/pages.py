@@ -23,7 +23,7 @@ from ..services.pages import (
     unique_slug,
 )
 from ..services.permissions import Permission, can, requires
-from . import bp
+from . import bp, page_extras
 from .access import can_edit, editable_page, site_page, user_id
 from .forms import ConfirmForm, PageForm
 
@@ -108,6 +108,7 @@ def _field_error(form: PageForm, error: PageError) -> None:
 def new_page():
     kind = _kind(request.values.get("kind"))
     form = PageForm(version=0)
+    page_extras.prepare(form, None, False)
     status = 200
     if form.is_submitted():
         status = 422
@@ -130,6 +131,7 @@ def new_page():
             )
             if kind == "page" and can(Permission.PUBLISH) and form.is_home.data:
                 set_home(g.site, page, True)
+            page_extras.apply(form, page)
             db.session.commit()
         except PageError as error:
             db.session.rollback()
@@ -163,6 +165,7 @@ def _check_room() -> None:
 def edit_page(page_id: int):
     page = editable_page(page_id)
     form = PageForm(obj=page)
+    page_extras.prepare(form, page, request.method == "GET")
     autosaved = None
     conflict = None
     status = 200
@@ -189,6 +192,7 @@ def edit_page(page_id: int):
             )
             if page.kind == "page" and can(Permission.PUBLISH):
                 set_home(g.site, page, bool(form.is_home.data))
+            page_extras.apply(form, page)
             db.session.commit()
         except PageError as error:
             db.session.rollback()

@@ -34,9 +34,12 @@ def settings():
     form.favicon.choices = [SelectChoice("", "None")] + [
         SelectChoice(m.stored_name, m.original_name) for m in images
     ]
+    form.social_image.choices = list(form.favicon.choices)
     if form.is_submitted() and "favicon" not in request.form:
         # Without images the page has no favicon select, so there is none to keep.
         form.favicon.data = ""
+    if form.is_submitted() and "social_image" not in request.form:
+        form.social_image.data = ""
     if form.validate_on_submit():
         site.title = form.title.data
         site.tagline = form.tagline.data or ""
@@ -45,6 +48,10 @@ def settings():
         site.noindex = form.noindex.data
         site.custom_css = form.custom_css.data or ""
         site.favicon = form.favicon.data or None
+        site.language = form.language.data
+        site.posts_per_page = form.posts_per_page.data
+        site.blog_path = form.blog_path.data
+        site.social_image = form.social_image.data or None
         site.bump_content_version()
         db.session.commit()
         flash("Settings saved.", "success")

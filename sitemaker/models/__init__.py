@@ -2,7 +2,7 @@
 
 from .accounts import UsedToken, User
 from .audit import AuditLog
-from .content import Page, PageRevision
+from .content import Page, PageRevision, PageTag, SlugRedirect
 from .media import Media
 from .sites import Invitation, Membership, Role, Site
 from .tokens import ApiToken
@@ -15,8 +15,10 @@ __all__ = [
     "Membership",
     "Page",
     "PageRevision",
+    "PageTag",
     "Role",
     "Site",
+    "SlugRedirect",
     "UsedToken",
     "User",
 ]

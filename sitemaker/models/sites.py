@@ -55,6 +55,12 @@ class Site(db.Model):
     max_bytes: Mapped[int | None] = mapped_column(sa.BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # What readers see: the site's language (BCP 47), posts per index page, where the blog
+    # index lives when a home page takes "/", and the link-preview image of last resort.
+    language: Mapped[str] = mapped_column(sa.String(35), default="en", server_default="en")
+    posts_per_page: Mapped[int] = mapped_column(default=20, server_default="20")
+    blog_path: Mapped[str] = mapped_column(sa.String(100), default="blog", server_default="blog")
+    social_image: Mapped[str | None] = mapped_column(sa.String(100))
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="site", cascade="all, delete-orphan"

@@ -39,11 +39,19 @@ class CachedPage:
     valid_until: datetime | None
 
 
+def listing_cursor() -> str:
+    """The one query parameter visitor pages vary by: a listing's `?before=<post id>` cursor,
+    when well-formed (a site has as many of those as posts, so the variants stay bounded)."""
+    before = request.args.get("before", "")
+    return before if before.isascii() and before.isdigit() and len(before) <= 18 else ""
+
+
 def page_key(site: Site) -> str:
     """Host, path and content version decide the bytes; the theme is there too so that a
     theme switch is never served stale, even by code that forgot to bump the version."""
     version = f"{site.id}:{site.content_version}:{site.theme}"
-    return f"page:{ENTRY_FORMAT}:{version}:{request.host.lower()}:{request.path}"
+    where = f"{request.host.lower()}:{request.path}?{listing_cursor()}"
+    return f"page:{ENTRY_FORMAT}:{version}:{where}"
 
 
 def make_etag(site: Site, due_marker: str) -> str:
@@ -54,6 +62,7 @@ def make_etag(site: Site, due_marker: str) -> str:
         site.theme,
         request.host.lower(),
         request.path,
+        listing_cursor(),
         due_marker,
     )
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
@@ -156,7 +165,8 @@ def serve_cached(view: Callable[..., Any], kwargs: dict[str, Any]) -> Response:
         return Response(entry.body, mimetype=entry.mimetype, headers=headers)
 
     g.page_cache = "miss"
-    _, due_marker, next_due = site_outline(site, now)
+    outline = site_outline(site, now)
+    due_marker, next_due = outline.due_marker, outline.next_due
     etag, modified = make_etag(site, due_marker), last_modified(site, due_marker)
     if is_not_modified(etag, modified):
         return not_modified(etag, modified)

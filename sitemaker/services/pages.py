@@ -12,14 +12,14 @@ import sqlalchemy as sa
 from flask import current_app, g
 
 from ..extensions import db
-from ..models import Page, PageRevision, Site, User
+from ..models import Page, PageRevision, PageTag, Site, User
 from ..models.common import utcnow
 from .markdown import render_markdown
 
 # Slugs that would shadow a route on the tenant host.
 RESERVED_SLUGS = frozenset(
     "admin api media static feed.xml sitemap.xml robots.txt custom.css favicon.ico "
-    "tls healthz signin signout login logout auth".split()
+    "tls healthz signin signout login logout auth archive tag tags search".split()
 )
 _SLUG_CHARS = re.compile(r"[^a-z0-9]+")
 SLUG_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?")
@@ -54,13 +54,22 @@ def visible(
 
 # The visitor path's statements, built once: building a select costs more than running it.
 # Each takes site_id and now (and slug where it says so).
-_VISIBLE = visible(sa.bindparam("site_id"), sa.bindparam("now")).whereclause
+_VISIBLE = VISIBLE = visible(sa.bindparam("site_id"), sa.bindparam("now")).whereclause
 # Rows, not ORM objects, with what themes show (never the Markdown source): visitor pages only
 # read them, and the ORM's per-object bookkeeping costs more than the query.
-_SHOWN = (Page.id, Page.slug, Page.title, Page.kind, Page.is_home, Page.description,
+_SHOWN = SHOWN = (Page.id, Page.slug, Page.title, Page.kind, Page.is_home, Page.description,
           Page.published_at)  # fmt: skip
-HOME_PAGE = sa.select(*_SHOWN, Page.html).where(_VISIBLE, Page.is_home).limit(1)
-PAGE_BY_SLUG = sa.select(*_SHOWN, Page.html).where(_VISIBLE, Page.slug == sa.bindparam("slug"))
+# A page's tags ride along in the page's own row ("slug\x1ename" joined by \x1f; tag names
+# never hold those characters, they count as whitespace): no extra round trip per visit.
+_TAG_LIST = (
+    sa.select(sa.func.aggregate_strings(PageTag.slug + "\x1e" + PageTag.name, "\x1f"))
+    .where(PageTag.page_id == Page.id)
+    .scalar_subquery()
+    .label("tag_list")
+)
+_WHOLE = (*_SHOWN, Page.html, Page.social_image, Page.language, _TAG_LIST)
+HOME_PAGE = sa.select(*_WHOLE).where(_VISIBLE, Page.is_home).limit(1)
+PAGE_BY_SLUG = sa.select(*_WHOLE).where(_VISIBLE, Page.slug == sa.bindparam("slug"))
 RECENT = (
     sa.select(*_SHOWN).where(_VISIBLE).order_by(Page.published_at.desc(), Page.id.desc()).limit(50)
 )
@@ -72,6 +81,7 @@ class Outline(NamedTuple):
     nav: list[Any]  # the menu: rows with id, slug, title
     due_marker: str  # changes when a scheduled item appears (count and latest due moment)
     next_due: datetime | None  # when the next scheduled item appears
+    has_home: bool = False  # a home page takes "/", so the blog index lives at its own path
 
 
 def _typed_null(type_: Any) -> Any:
@@ -124,7 +134,10 @@ def site_outline(site: Site, now: datetime | None = None) -> Outline:
     else:
         nav = [row for row in menu if not row.is_home]
     latest = due.latest
-    outline = Outline(nav, f"{due.n}:{latest.isoformat() if latest else ''}", due.upcoming)
+    has_home = any(row.is_home for row in menu)
+    outline = Outline(
+        nav, f"{due.n}:{latest.isoformat() if latest else ''}", due.upcoming, has_home
+    )
     g.site_outline = outline
     return outline
 
@@ -171,6 +184,9 @@ def create_page(
     )
     db.session.add(page)
     db.session.flush()
+    from .slug_redirects import slug_taken
+
+    slug_taken(site.id, page.slug)
     _revision(page, title, body, "save", page.version, page.author_id, now)
     if status == "published":
         site.bump_content_version()
@@ -262,6 +278,7 @@ def save_page(
     check_input(site.id, title=title, body=body, slug=slug, page_id=page.id)
     now = utcnow()
     was_public = page.status == "published"
+    old_slug = page.slug
     if status == "published" and published_at is None:
         published_at = page.published_at or now
     result = db.session.execute(
@@ -285,6 +302,9 @@ def save_page(
         kept = _revision(page, title, body, "conflict", expected_version, author_id, now)
         raise SaveConflict(page, kept)
     db.session.refresh(page)
+    from .slug_redirects import record_move
+
+    record_move(site.id, page.id, old_slug, slug)
     _revision(page, title, body, reason, page.version, author_id, now)
     if was_public or status == "published":
         site.bump_content_version()

@@ -33,6 +33,15 @@ def _date(value: datetime | None) -> str | None:
     return value.isoformat(timespec="seconds") if value else None
 
 
+def reader_fields(page: Page) -> dict:
+    """Tags and old addresses, only when the page has some (older exports stay identical)."""
+    from .slug_redirects import old_slugs
+    from .tags import tag_names
+
+    fields = {"tags": tag_names(page.id), "old_slugs": old_slugs(page.id)}
+    return {key: value for key, value in fields.items() if value}
+
+
 def page_document(page: Page) -> str:
     """A page as Markdown with front matter (the form people edit in any text editor)."""
     meta = {
@@ -44,6 +53,7 @@ def page_document(page: Page) -> str:
         "is_home": page.is_home,
         **{name: _date(getattr(page, name)) for name in DATE_FIELDS},
     }
+    meta.update(reader_fields(page))
     header = yaml.safe_dump(meta, sort_keys=True, allow_unicode=True, default_flow_style=False)
     return f"---\n{header}---\n{page.body}"
 

@@ -207,6 +207,7 @@ def _create_pages(
     created: dict[str, Page] = {}
     for fields in items:
         body = _rewrite_links(fields.pop("body"), renames)
+        tags, old_slugs = fields.pop("tags", []), fields.pop("old_slugs", [])
         now = fields["updated_at"] or fields["created_at"] or utcnow()
         fields["created_at"] = fields["created_at"] or now
         fields["updated_at"] = fields["updated_at"] or now
@@ -231,9 +232,20 @@ def _create_pages(
                 created_at=utcnow(),
             )
         )
+        _add_reader_fields(site, page, tags, old_slugs)
         created[page.slug] = page
         report.created.append(page.slug)
     return created
+
+
+def _add_reader_fields(site: Site, page: Page, tags: list[str], old_slugs: list[str]) -> None:
+    """The page's tags, and its old addresses where no page of this site holds them."""
+    from .slug_redirects import add_old_slugs, slug_taken
+    from .tags import set_tags
+
+    slug_taken(site.id, page.slug)
+    set_tags(site, page, tags)
+    add_old_slugs(site.id, page.id, old_slugs)
 
 
 def _apply_settings(

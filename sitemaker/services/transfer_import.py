@@ -20,7 +20,7 @@ from flask import current_app
 
 from ..models.common import utcnow
 from . import media as media_service
-from .pages import RESERVED_SLUGS, slug_error, slugify
+from .pages import RESERVED_SLUGS, PageError, slug_error, slugify
 
 MAX_ENTRIES = 2000
 MAX_TOTAL_BYTES = 64 * 1024 * 1024
@@ -205,6 +205,23 @@ def _first_heading(body: str) -> str | None:
     return match.group(1).strip()[:200] if match else None
 
 
+def _reader_fields(spec: PageSpec) -> dict:
+    """`tags` and `old_slugs` from the front matter: lists of text, checked here."""
+    from .tags import parse_tags
+
+    found = {}
+    for key in ("tags", "old_slugs"):
+        value = spec.meta.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ImportRefused(f"{spec.source}: '{key}' must be a list of text.")
+        found[key] = [v.replace("\x00", "") for v in value[:200]]
+    try:
+        parse_tags(found["tags"])
+    except PageError as error:
+        raise ImportRefused(f"{spec.source}: {error.message}") from None
+    return found
+
+
 def page_fields(spec: PageSpec) -> dict:
     """Checked values for a Page; ImportRefused names the file and the field."""
     stem = spec.source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
@@ -239,6 +256,7 @@ def page_fields(spec: PageSpec) -> dict:
         "body": spec.body,
     }
     fields.update({key: _when(spec, key) for key in DATE_FIELDS})
+    fields.update(_reader_fields(spec))
     if status == "published" and fields["published_at"] is None:
         fields["published_at"] = utcnow()
     return fields

@@ -29,3 +29,4 @@ limiter.request_filter(lambda: request.blueprint == "site")
 from . import views  # noqa: E402,F401
 
 from . import media  # noqa: E402,F401  # isort: skip
+from . import reading  # noqa: E402,F401  # isort: skip

@@ -9,12 +9,13 @@ from xml.etree import ElementTree as ET
 from flask import url_for
 
 from ..extensions import db
-from ..models import Page, Site
+from ..models import Page, PageTag, Site
 from ..services.domains import site_url
 from ..services.pages import visible
 
 ATOM = "http://www.w3.org/2005/Atom"
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 FEED_ENTRIES = 20
 SITEMAP_LIMIT = 50_000  # the protocol's maximum per file
 
@@ -31,27 +32,33 @@ def changed_at(page: Page) -> datetime:
     return max(m for m in (page.updated_at, page.published_at) if m is not None)
 
 
-def atom_feed(site: Site) -> bytes:
+def atom_feed(site: Site, tag: str | None = None, tag_name: str | None = None) -> bytes:
+    """The newest posts, or with `tag` the newest pages carrying that tag. The feed says its
+    language in xml:lang (a page written in another language says so on its entry)."""
+    query = visible(site.id)
+    if tag is None:
+        query = query.where(Page.kind == "post")
+    else:
+        query = query.join(PageTag, (PageTag.page_id == Page.id) & (PageTag.slug == tag))
     posts = db.session.scalars(
-        visible(site.id)
-        .where(Page.kind == "post")
-        .order_by(Page.published_at.desc(), Page.id.desc())
-        .limit(FEED_ENTRIES)
+        query.order_by(Page.published_at.desc(), Page.id.desc()).limit(FEED_ENTRIES)
     ).all()
     ET.register_namespace("", ATOM)
-    feed = ET.Element(f"{{{ATOM}}}feed")
+    feed = ET.Element(f"{{{ATOM}}}feed", {XML_LANG: site.language or "en"})
+    home = url_for("site.tag", slug=tag) if tag else "/"
+    self_path = url_for("site.tag_feed", slug=tag) if tag else "/feed.xml"
 
     def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
         element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
         element.text = text
         return element
 
-    sub(feed, "title", site.title)
+    sub(feed, "title", f"{site.title}: {tag_name}" if tag else site.title)
     if site.tagline:
         sub(feed, "subtitle", site.tagline)
-    sub(feed, "id", site_url(site, "/"))
-    sub(feed, "link", rel="self", href=site_url(site, "/feed.xml"))
-    sub(feed, "link", rel="alternate", href=site_url(site, "/"))
+    sub(feed, "id", site_url(site, home))
+    sub(feed, "link", rel="self", href=site_url(site, self_path))
+    sub(feed, "link", rel="alternate", href=site_url(site, home))
     updated = max([changed_at(p) for p in posts] or [site.updated_at])
     sub(feed, "updated", _iso(updated))
     author = sub(feed, "author")
@@ -59,6 +66,8 @@ def atom_feed(site: Site) -> bytes:
     for post in posts:
         url = site_url(site, page_path(post))
         entry = sub(feed, "entry")
+        if post.language and post.language != site.language:
+            entry.set(XML_LANG, post.language)
         sub(entry, "title", post.title)
         sub(entry, "id", url)
         sub(entry, "link", rel="alternate", href=url)

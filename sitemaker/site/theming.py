@@ -54,8 +54,10 @@ def theme_template(name: str, theme: str | None = None) -> str:
 
 def render_theme(name: str, **context) -> str:
     """Render a visitor template in the current site's theme, with what every page's head
-    needs (canonical address, description, icon)."""
+    needs (canonical address, description, icon, language and direction, preview image)."""
+    from ..services import language
     from ..services.domains import site_url
+    from ..services.social import social_image
     from .views import favicon_url
 
     site = g.site
@@ -68,7 +70,22 @@ def render_theme(name: str, **context) -> str:
         (page.description if page is not None else "") or site.description or site.tagline,
     )
     context.setdefault("favicon", favicon_url(site))
-    context.update(site=site, theme=theme)
+    lang = (getattr(page, "language", None) if page is not None else None) or site.language
+    context.setdefault(
+        "social_image",
+        social_image(site, getattr(page, "social_image", None), getattr(page, "html", None)),
+    )
+    context.update(
+        # Only what this request already read: error pages must render without the database.
+        has_home=bool(g.get("site_outline") and g.site_outline.has_home),
+        site=site,
+        theme=theme,
+        lang=lang,
+        text_dir=language.direction(lang),
+        long_date=lambda moment: language.long_date(moment, lang),
+        short_date=lambda moment: language.short_date(moment, lang),
+        month_year=lambda moment: language.month_year(moment, lang),
+    )
     return render_visitor_template(theme_template(name, theme), context)
 
 

@@ -3,12 +3,15 @@ cache (services.http_cache), so a repeat visit costs one site lookup."""
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, g, redirect, request
+from flask import Response, abort, current_app, g, redirect, request, url_for
 
 from ..extensions import db
 from ..models.common import utcnow
+from ..services import listing, slug_redirects
+from ..services.domains import site_url
 from ..services.http_cache import cached_page
-from ..services.pages import HOME_PAGE, PAGE_BY_SLUG, RECENT, site_outline
+from ..services.pages import HOME_PAGE, PAGE_BY_SLUG, site_outline
+from ..services.tags import shown_tags
 from . import bp
 from .feeds import atom_feed, robots_txt, sitemap_xml
 from .theming import render_theme
@@ -23,21 +26,65 @@ def index():
     site, now = g.site, utcnow()
     home = db.session.execute(HOME_PAGE, {"site_id": site.id, "now": now}).first()
     if home is not None:
-        return render_theme("page.html", page=home, nav=site_outline(site, now).nav)
-    items = db.session.execute(RECENT, {"site_id": site.id, "now": now}).all()
-    return render_theme("index.html", items=items, nav=site_outline(site, now).nav)
+        return _render_page(home, now)
+    return blog_index(now, "site.index", {})
 
 
 @bp.route("/<slug>")
 @cached_page
 def page(slug: str):
-    now = utcnow()
-    item = db.session.execute(
-        PAGE_BY_SLUG, {"site_id": g.site.id, "now": now, "slug": slug}
-    ).first()
-    if item is None:
-        abort(404)
-    return render_theme("page.html", page=item, nav=site_outline(g.site, now).nav)
+    site, now = g.site, utcnow()
+    item = db.session.execute(PAGE_BY_SLUG, {"site_id": site.id, "now": now, "slug": slug}).first()
+    if item is not None:
+        return _render_page(item, now)
+    if slug == site.blog_path:
+        # The blog index's own address, for sites whose front page is a home page.
+        if db.session.execute(HOME_PAGE, {"site_id": site.id, "now": now}).first() is None:
+            return redirect(url_for("site.index", before=request.args.get("before")), 301)
+        return blog_index(now, "site.page", {"slug": slug})
+    moved = slug_redirects.target(site.id, slug, now)
+    if moved is not None:
+        new_slug, is_home = moved
+        return redirect("/" if is_home else url_for("site.page", slug=new_slug), 301)
+    abort(404)
+
+
+def _render_page(item, now) -> str:
+    return render_theme(
+        "page.html", page=item, tags=shown_tags(item.tag_list), nav=site_outline(g.site, now).nav
+    )
+
+
+def cursor_or_400() -> int | None:
+    try:
+        return listing.parse_cursor(request.args.get("before"))
+    except ValueError as error:
+        abort(400, description=str(error))
+
+
+def blog_index(now, endpoint: str, values: dict, tag=None, tag_name: str | None = None) -> str:
+    """A page of posts (or of one tag's pages), newest first, with older/newer links."""
+    site = g.site
+    before = cursor_or_400()
+    page = listing.posts_page(site.id, now, site.posts_per_page, before, tag)
+    if before is not None and not page.items:
+        abort(404, description="This page of the list is gone; start again from the first.")
+    older = url_for(endpoint, before=page.older, **values) if page.older else None
+    if page.newer is True:
+        newer = url_for(endpoint, **values)
+    else:
+        newer = url_for(endpoint, before=page.newer, **values) if page.newer else None
+    here = url_for(endpoint, before=before, **values)
+    return render_theme(
+        "index.html",
+        items=page.items,
+        older=older,
+        newer=newer,
+        tag=tag,
+        tag_name=tag_name,
+        canonical=site_url(site, here),
+        nav=site_outline(site, now).nav,
+    )
 
 
 @bp.route("/feed.xml")
