@@ -21,7 +21,7 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt $(VENV)/.runtime
 run: $(VENV)/.runtime
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed
-	$(BIN)/flask run --debug --host 127.0.0.1 --port 5000
+	$(BIN)/flask dev
 
 test: $(VENV)/.dev
 	$(BIN)/ruff check .
