@@ -72,9 +72,10 @@ class DevServer(LiveServer):
                 os.killpg(self.process.pid, signal.SIGKILL)
 
 
-@pytest.fixture
-def dev_server(tmp_path) -> Iterator[DevServer]:
-    server = DevServer(root=tmp_path, database_url=f"sqlite:///{tmp_path / 'fresh.db'}").start()
+@pytest.fixture(scope="module")
+def dev_server(tmp_path_factory) -> Iterator[DevServer]:
+    root = tmp_path_factory.mktemp("first-run")
+    server = DevServer(root=root, database_url=f"sqlite:///{root / 'fresh.db'}").start()
     yield server
     server.stop()
 
