@@ -21,10 +21,11 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt $(VENV)/.runtime
 run: $(VENV)/.runtime
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed
-	$(BIN)/flask run --debug --host 127.0.0.1 --port 5000
+	$(BIN)/flask dev
 
 test: $(VENV)/.dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache --no-logo
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev

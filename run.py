@@ -1,9 +1,12 @@
-"""Development server: `make run`, or `python run.py`. Visit http://localhost:5000/ and
-http://demo.localhost:5000/ (browsers resolve *.localhost to this machine)."""
+"""Development server: `make run` (`flask dev`), or `python run.py`. Both print where to go:
+http://localhost:5000/ and http://demo.localhost:5000/ (browsers resolve *.localhost here)."""
 
 from sitemaker import create_app
 
 app = create_app()
 
 if __name__ == "__main__":
-    app.run(host="127.0.0.1", port=5000)
+    from sitemaker.devtools.server import serve
+
+    app.debug = True
+    serve(app)

@@ -40,6 +40,11 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     from .cli import register_cli
 
     register_cli(app)
+    if app.config["ENV_NAME"] == "development":
+        # The mailbox, the demo sign-in, `flask dev`: never registered in any other config.
+        from . import devtools
+
+        devtools.init_app(app)
     return app
 
 

@@ -26,7 +26,7 @@ def theme_bundle(theme: str) -> Bundle:
 
 
 def _theme_bundles() -> dict[str, Bundle]:
-    from .site.theming import available_themes
+    from .services.themes import available_themes
 
     return {f"theme_{name}_css": theme_bundle(name) for name in available_themes()}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from .extensions import db
@@ -116,6 +116,13 @@ def register_cli(app: Flask) -> None:
         """Create the demo tenant and COUNT generated sites, idempotently."""
         if demo:
             click.echo("demo: created" if seed_demo() else "demo: already there")
+            if current_app.config["ENV_NAME"] == "development":
+                from .devtools.demo import DEMO_EMAIL, seed_demo_owner
+
+                password = seed_demo_owner()
+                db.session.commit()
+                if password:  # shown this once; only its hash is kept
+                    click.echo(f"demo owner (development only): {DEMO_EMAIL}, password {password}")
         if count:
             made = seed_sites(count, pages, prefix)
             click.echo(f"{made} sites created, {count - made} already there")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -24,6 +25,17 @@ MESSAGES = {
     500: ("Something went wrong", "The error has been logged. Please try again."),
     503: ("Temporarily unavailable", "The service is briefly unavailable. Try again in a moment."),
 }
+
+
+ERROR_RENDERERS = "sitemaker.error_renderers"
+
+
+def register_error_renderer(
+    app: Flask, division_name: str, renderer: Callable[[int, str, str], str | None]
+) -> None:
+    """renderer(code, title, message) draws the division's error page, or returns None to
+    leave it to the division's plain errors/<code> template."""
+    app.extensions.setdefault(ERROR_RENDERERS, {})[division_name] = renderer
 
 
 def wants_json() -> bool:
@@ -53,11 +65,11 @@ def render_error(code: int, message: str | None = None, retry_after: str | None 
     if wants_json():
         return jsonify(error=title.lower().replace(" ", "_"), message=message), code
     name = division()
-    if name == "site" and g.get("site") is not None:
-        from .site.theming import render_theme
-
-        body = render_theme("error.html", code=code, title=title, message=message)
-    else:
+    # A division may draw its own error pages (the site division: in the tenant's theme); it
+    # registers the renderer, so this module imports no division. None means "not here".
+    themed = current_app.extensions.get(ERROR_RENDERERS, {}).get(name)
+    body = themed(code, title, message) if themed is not None else None
+    if body is None:
         template = f"{name}/error.html" if name != "site" else "site/error.html"
         body = render_template(
             template, code=code, title=title, message=message, retry_after=retry_after
@@ -74,7 +86,7 @@ def handle_http_exception(error: HTTPException):
         reset = getattr(error, "retry_after", None) or (
             error.response.headers.get("Retry-After") if error.response else None
         )
-        reset = reset or _limiter_retry_after()
+        reset = reset or limiter_retry_after()
         retry_after = str(reset) if reset else None
         message = (
             f"Too many attempts. Try again in {retry_after} seconds."
@@ -89,7 +101,7 @@ def handle_http_exception(error: HTTPException):
     return response
 
 
-def _limiter_retry_after() -> int | None:
+def limiter_retry_after() -> int | None:
     """Seconds until the breached Flask-Limiter window resets, when that is what raised 429."""
     from .extensions import limiter
 

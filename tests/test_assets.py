@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from sitemaker.extensions import assets
-from sitemaker.site.theming import available_themes
+from sitemaker.services.themes import available_themes
 
 
 def test_every_division_and_theme_has_a_bundle(app):

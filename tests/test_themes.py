@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sitemaker.site.theming import available_themes
+from sitemaker.services.themes import available_themes
 
 THEMES = ["plain", "journal", "landing"]
 CSS_DIR = Path(__file__).resolve().parent.parent / "sitemaker" / "static" / "site" / "themes"

@@ -8,7 +8,7 @@ from typing import Any
 from flask import jsonify
 from werkzeug.exceptions import HTTPException
 
-from ..errors import _limiter_retry_after
+from ..errors import limiter_retry_after
 from ..extensions import db
 from . import bp
 
@@ -73,7 +73,7 @@ def handle_http_error(error: HTTPException):
     if code == 413:
         message = "The request body is larger than this server accepts."
     if code == 429:
-        retry = _limiter_retry_after()
+        retry = limiter_retry_after()
         headers["Retry-After"] = str(retry or 60)
         message = f"Too many requests with this token. Try again in {retry or 60} seconds."
     return jsonify(error=CODES.get(code, "error"), message=message), code, headers

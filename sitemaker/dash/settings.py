@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from ..extensions import db
 from ..models import Media
 from ..services.permissions import Permission, requires
-from ..site.theming import available_themes
+from ..services.themes import available_themes
 from . import bp
 from .forms import SettingsForm
 

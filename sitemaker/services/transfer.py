@@ -21,7 +21,7 @@ import yaml
 from ..extensions import db
 from ..models import Media, Page, Site
 from . import storage
-from .pages import _json_list
+from .pages import navigation_ids
 from .transfer_import import DATE_FIELDS
 
 FORMAT = 1
@@ -71,7 +71,7 @@ def export_site(site: Site) -> bytes:
     manifest = {
         "format": FORMAT,
         "settings": {name: getattr(site, name) for name in SETTINGS},
-        "navigation": [slug_by_id[i] for i in _json_list(site.navigation) if i in slug_by_id],
+        "navigation": [slug_by_id[i] for i in navigation_ids(site) if i in slug_by_id],
         "media": [
             {
                 "name": m.stored_name,

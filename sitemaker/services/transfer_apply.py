@@ -15,15 +15,15 @@ from PIL import Image, UnidentifiedImageError
 from ..extensions import db
 from ..models import Page, PageRevision, Site, User
 from ..models.common import utcnow
-from ..site.theming import available_themes
 from . import media as media_service
 from . import quotas
 from .markdown import render_markdown
+from .themes import available_themes
 from .transfer import FORMAT, SETTINGS, ImportReport
 from .transfer_import import (
     STORED_NAME,
     ImportRefused,
-    _decode,
+    decode_text,
     page_fields,
     parse_document,
     read_archive,
@@ -37,7 +37,7 @@ def _manifest(files: dict[str, bytes]) -> dict:
     if raw is None:
         return {}
     try:
-        manifest = json.loads(_decode("site.json", raw))
+        manifest = json.loads(decode_text("site.json", raw))
     except ValueError as error:
         raise ImportRefused("site.json is not valid JSON.") from error
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
@@ -142,7 +142,7 @@ def import_site(
     files = read_archive(data)
     manifest = _manifest(files)
     specs = [
-        parse_document(name, _decode(name, content))
+        parse_document(name, decode_text(name, content))
         for name, content in sorted(files.items())
         if name.endswith((".md", ".markdown")) and not name.startswith("media/")
     ]

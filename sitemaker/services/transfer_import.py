@@ -146,7 +146,7 @@ class PageSpec:
     body: str
 
 
-def _decode(name: str, content: bytes) -> str:
+def decode_text(name: str, content: bytes) -> str:
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError as error:

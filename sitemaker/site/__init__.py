@@ -2,10 +2,11 @@
 
 from flask import Blueprint, request
 
+from ..errors import register_error_renderer
 from ..extensions import limiter
 from ..services import http_cache
 from ..services.tenancy import add_site_subdomain, load_site
-from .theming import ThemeLoader
+from .theming import ThemeLoader, render_themed_error
 
 
 class SiteBlueprint(Blueprint):
@@ -20,6 +21,7 @@ bp = SiteBlueprint("site", __name__)
 bp.url_value_preprocessor(load_site)
 bp.url_defaults(add_site_subdomain)
 bp.record_once(lambda state: http_cache.init_app(state.app))
+bp.record_once(lambda state: register_error_renderer(state.app, "site", render_themed_error))
 # No rate limit applies to visitor pages (nginx and the page cache absorb floods). exempt()
 # alone still lets Flask-Limiter resolve limits on every request; a request filter is checked
 # first and ends that work. A limit ever put on a visitor view must remove both.

@@ -7,28 +7,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from pathlib import Path
 
 from flask import current_app, g, request
 from flask.signals import before_render_template, template_rendered
 from jinja2 import BaseLoader, Environment, TemplateNotFound
 from werkzeug.security import safe_join
 
-THEMES_DIR = Path(__file__).resolve().parent / "themes"
-DEFAULT_THEME = "plain"
+from ..services.themes import DEFAULT_THEME, THEMES_DIR, favicon_url, site_theme
+
 PREFIX = "theme:"
-
-
-def available_themes() -> list[str]:
-    return sorted(p.name for p in THEMES_DIR.iterdir() if (p / "layout.html").is_file())
-
-
-_THEMES = frozenset(available_themes())
-
-
-def site_theme(site) -> str:
-    """The site's theme, or the default when the stored name is not a built-in theme."""
-    return site.theme if site.theme in _THEMES else DEFAULT_THEME
 
 
 class ThemeLoader(BaseLoader):
@@ -58,7 +45,6 @@ def render_theme(name: str, **context) -> str:
     from ..services import language
     from ..services.domains import site_url
     from ..services.social import social_image
-    from .views import favicon_url
 
     site = g.site
     theme = site_theme(site)
@@ -87,6 +73,13 @@ def render_theme(name: str, **context) -> str:
         month_year=lambda moment: language.month_year(moment, lang),
     )
     return render_visitor_template(theme_template(name, theme), context)
+
+
+def render_themed_error(code: int, title: str, message: str) -> str | None:
+    """The error page in the tenant's theme, once the tenant is known (errors.py calls it)."""
+    if g.get("site") is None:
+        return None
+    return render_theme("error.html", code=code, title=title, message=message)
 
 
 def render_visitor_template(name: str, context: dict) -> str:

@@ -12,6 +12,7 @@ from ..services.domains import site_url
 from ..services.http_cache import cached_page
 from ..services.pages import HOME_PAGE, PAGE_BY_SLUG, site_outline
 from ..services.tags import shown_tags
+from ..services.themes import favicon_url
 from . import bp
 from .feeds import atom_feed, robots_txt, sitemap_xml
 from .theming import render_theme
@@ -127,10 +128,3 @@ def favicon():
     response.cache_control.public = True
     response.cache_control.max_age = int(current_app.config["VISITOR_MAX_AGE"])
     return response
-
-
-def favicon_url(site) -> str:
-    if site.favicon:
-        return f"/media/{site.favicon}"
-    # Host-relative: /static/ is served on every host.
-    return f"{current_app.static_url_path}/site/favicon.svg"
