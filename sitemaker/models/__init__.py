@@ -3,6 +3,7 @@
 from .accounts import UsedToken, User
 from .audit import AuditLog
 from .content import Page, PageRevision
+from .jobs import SentMail, Transfer
 from .media import Media
 from .sites import Invitation, Membership, Role, Site
 from .tokens import ApiToken
@@ -18,5 +19,7 @@ __all__ = [
     "Role",
     "Site",
     "UsedToken",
+    "SentMail",
+    "Transfer",
     "User",
 ]
