@@ -4,6 +4,7 @@ and is stopped when the test ends."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -20,6 +21,17 @@ from rq import Worker
 from rq.job import Job
 
 from tests.servers import ROOT, wait_until
+
+MEASUREMENTS = ROOT / "test-output" / "jobs-measurements.json"
+
+
+def record(name: str, value) -> None:
+    """Keep a measured figure for the note (performance is measured, never asserted)."""
+    MEASUREMENTS.parent.mkdir(parents=True, exist_ok=True)
+    data = json.loads(MEASUREMENTS.read_text()) if MEASUREMENTS.exists() else {}
+    data[name] = value
+    MEASUREMENTS.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
 
 # Settings a worker needs to do the same work as the test app.
 SHARED = (

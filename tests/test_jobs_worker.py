@@ -5,11 +5,9 @@ again or discarded."""
 from __future__ import annotations
 
 import io
-import json
 import re
 import time
 import zipfile
-from pathlib import Path
 
 import pytest
 import redis
@@ -24,19 +22,9 @@ from tests.accounts_flow import APEX, mails, signup
 from tests.components import free_port, redis_url
 from tests.conftest import PASSWORD
 from tests.dash_helpers import csrf_from, image_bytes
-from tests.job_workers import FAST, job_status, workers
+from tests.job_workers import FAST, job_status, record, workers
 from tests.servers import wait_until
 from tests.test_mail_smtp import Inbox
-
-MEASUREMENTS = Path(__file__).resolve().parent.parent / "test-output" / "jobs-measurements.json"
-
-
-def record(name: str, value) -> None:
-    """Keep a measured figure for the note (performance is measured here, never asserted)."""
-    MEASUREMENTS.parent.mkdir(parents=True, exist_ok=True)
-    data = json.loads(MEASUREMENTS.read_text()) if MEASUREMENTS.exists() else {}
-    data[name] = value
-    MEASUREMENTS.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, g, has_app_context, has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -31,6 +31,7 @@ from ..extensions import db
 
 _PENDING = "sitemaker.pending_jobs"
 _WROTE = "sitemaker.transaction_wrote"
+_AFTER_REQUEST = "sitemaker_jobs_after_request"
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,10 @@ class EmbeddedRunner:
     """Runs jobs in this process, each in a fresh app context (its own database session, like
     a worker's). "thread": one background thread per process takes them in order, so a request
     never waits for one; a failed run is tried again after the next JOBS_RETRY_INTERVALS delay.
-    "sync": at once, in the thread that committed; a failure is logged and not retried."""
+    A job queued during a request is handed over when the request has made its response, so
+    its work never competes with the request it came from (which would show in the request's
+    time, e.g. /reset for a known address). "sync": at once, in the thread that committed; a
+    failure is logged and not retried."""
 
     def __init__(self, app: Flask):
         self.app = app
@@ -113,13 +117,24 @@ class EmbeddedRunner:
         if self.mode == "sync":
             self.perform(call, attempt, retry=False)
             return
+        if has_request_context() and attempt == 0:
+            g.setdefault(_AFTER_REQUEST, []).append(call)
+            return
+        self._start_thread()
+        self.queue.put((call, attempt))
+
+    def release_after_request(self, error: BaseException | None = None) -> None:
+        for call in g.pop(_AFTER_REQUEST, []):
+            self._start_thread()
+            self.queue.put((call, 0))
+
+    def _start_thread(self) -> None:
         with self.lock:
             if self.thread is None or not self.thread.is_alive():
                 self.thread = threading.Thread(
                     target=self._loop, name="sitemaker-jobs", daemon=True
                 )
                 self.thread.start()
-        self.queue.put((call, attempt))
 
     def _loop(self) -> None:
         while True:
@@ -187,7 +202,9 @@ _LISTENERS = (
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["sitemaker.jobs"] = EmbeddedRunner(app)
+    runner = EmbeddedRunner(app)
+    app.extensions["sitemaker.jobs"] = runner
+    app.teardown_request(runner.release_after_request)
     for name, listener in _LISTENERS:
         if not event.contains(Session, name, listener):
             event.listen(Session, name, listener)
