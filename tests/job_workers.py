@@ -116,6 +116,29 @@ def config_file(app: Flask, folder: Path) -> Path:
     return path
 
 
+def start_worker(env: dict[str, str], folder: Path, redis_url: str) -> WorkerProcess:
+    """A `flask worker` with the given environment (e.g. the servers' production settings);
+    returns once it has registered in Redis."""
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"test-worker-{os.getpid()}-{time.monotonic_ns()}"
+    log = folder / f"{name}.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "worker", "--name", name],
+        cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+    worker = WorkerProcess(name, process, log)
+    connection = redis.Redis.from_url(redis_url)
+
+    def registered() -> bool:
+        if worker.process.poll() is not None:
+            raise AssertionError(f"worker exited: {worker.output()[-3000:]}")
+        return name in {w.name for w in Worker.all(connection=connection)}
+
+    wait_until(registered, f"worker {name} to register")
+    return worker
+
+
 @contextmanager
 def workers(app: Flask, folder: Path, count: int = 1) -> Iterator[list[WorkerProcess]]:
     """Start `count` workers on the app's queue; wait until each has registered in Redis."""
@@ -129,25 +152,9 @@ def workers(app: Flask, folder: Path, count: int = 1) -> Iterator[list[WorkerPro
         PYTHONUNBUFFERED="1",
     )
     started: list[WorkerProcess] = []
-    connection = redis.Redis.from_url(app.config["REDIS_URL"])
     try:
-        for n in range(count):
-            name = f"test-worker-{os.getpid()}-{time.monotonic_ns()}-{n}"
-            log = folder / f"{name}.log"
-            process = subprocess.Popen(
-                [sys.executable, "-m", "flask", "worker", "--name", name],
-                cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )  # fmt: skip
-            worker = WorkerProcess(name, process, log)
-            started.append(worker)
-
-            def registered(worker: WorkerProcess = worker) -> bool:
-                if worker.process.poll() is not None:
-                    raise AssertionError(f"worker exited: {worker.output()[-3000:]}")
-                return worker.name in {w.name for w in Worker.all(connection=connection)}
-
-            wait_until(registered, f"worker {name} to register")
+        for _ in range(count):
+            started.append(start_worker(env, folder, app.config["REDIS_URL"]))
         yield started
     finally:
         for worker in started:
