@@ -115,3 +115,6 @@ JOBS_HEARTBEAT_SECONDS = 30
 JOBS_HEARTBEAT_GRACE = 60
 JOBS_MAINTENANCE_SECONDS = 60
 JOBS_WORKER_TTL = 420
+# Where site exports and uploaded imports wait (None = MEDIA_ROOT/transfers): a path every app
+# server and worker mounts, never served to visitors.
+TRANSFER_ROOT = None

@@ -8,6 +8,7 @@ import asyncio
 import logging
 import subprocess
 import threading
+import time
 
 import pytest
 import redis
@@ -20,7 +21,7 @@ from sitemaker.services.mail import deliver_mail, send_mail
 from tests.accounts_flow import mails, signup
 from tests.components import free_port, redis_url, require_executable
 from tests.conftest import PASSWORD
-from tests.job_workers import FAST, busy_worker, job_status, workers
+from tests.job_workers import FAST, busy_worker, job_status, record, workers
 from tests.servers import wait_until
 from tests.test_mail_smtp import Inbox
 
@@ -100,10 +101,15 @@ def test_a_worker_killed_mid_job_loses_nothing_and_sends_once(queued_app, smtp, 
         victim = busy_worker(app, [one, two])
         assert victim is not None
         survivor = two if victim is one else one
+        killed_at = time.monotonic()
         victim.kill()  # SIGKILL to the worker and its work horse
         inbox.release.set()  # the dead connection's recipient is answered; no text follows
 
         wait_until(lambda: len(inbox.messages) == 1, "the other worker to run the job again", 60)
+        record(
+            "sigkill_to_delivery_by_the_other_worker_seconds",
+            round(time.monotonic() - killed_at, 2),
+        )
         wait_until(lambda: job_status(app, job_id) == "finished", "the job to finish", 30)
         assert survivor.process.poll() is None
     assert [m[1] for m in inbox.messages] == [["survivor@example.org"]]
@@ -178,7 +184,9 @@ def test_mail_server_down_then_up_every_message_arrives_once(queued_app, smtp, t
 
         wait_until(all_waiting_to_retry, "every mail job to fail once and wait to retry")
         smtp(inbox, port)  # the mail server is back
+        back_at = time.monotonic()
         wait_until(lambda: all(job_status(app, i) == "finished" for i in ids), "every job", 90)
+        record("smtp_back_to_all_5_delivered_seconds", round(time.monotonic() - back_at, 2))
     received = sorted(recipient for _, (recipient,), _ in inbox.messages)
     assert received == sorted(addresses)
     assert sent_keys(app) == len(addresses)
