@@ -16,8 +16,10 @@ goes at once. Where it goes:
 
 from __future__ import annotations
 
+import atexit
 import queue
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -112,6 +114,7 @@ class EmbeddedRunner:
         self.queue: queue.Queue[tuple[Call, int]] = queue.Queue()
         self.thread: threading.Thread | None = None
         self.lock = threading.Lock()
+        self.exit_hook = False
 
     def submit(self, call: Call, attempt: int = 0) -> None:
         if self.mode == "sync":
@@ -135,6 +138,10 @@ class EmbeddedRunner:
                     target=self._loop, name="sitemaker-jobs", daemon=True
                 )
                 self.thread.start()
+                if not self.exit_hook:
+                    # A `flask` command or a stopping server gives queued jobs time to run.
+                    atexit.register(self.wait_idle, 60.0)
+                    self.exit_hook = True
 
     def _loop(self) -> None:
         while True:
@@ -163,9 +170,18 @@ class EmbeddedRunner:
                         "job %s (%s) failed for good", call.description, call.id, exc_info=True
                     )
 
-    def wait_idle(self) -> None:
-        """Block until every job handed to the thread so far has run (tests, shutdown)."""
-        self.queue.join()
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait until every job handed to the thread so far has run (tests, process exit).
+        False if `timeout` seconds passed first."""
+        if timeout is None:
+            self.queue.join()
+            return True
+        deadline = time.monotonic() + timeout
+        while self.queue.unfinished_tasks:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
 
 
 def embedded(app: Flask | None = None) -> EmbeddedRunner:
