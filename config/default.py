@@ -100,3 +100,24 @@ RATELIMIT_API = "300 per minute"
 
 # Site search, per client address (visitor pages have no other limit; search is never cached).
 RATELIMIT_SEARCH = "30 per minute"
+
+# Background jobs (sitemaker/services/jobs.py). With REDIS_URL they go to an RQ queue that
+# `flask worker` processes run; without it, to this process right after the commit: "thread"
+# (a background thread, so no request waits) or "sync" (in the committing thread).
+JOBS_EMBEDDED = "thread"
+JOBS_QUEUE = "sitemaker"
+# Seconds before each retry of a failed run (SMTP down, database dropped); then it is kept as
+# failed for JOBS_FAILED_TTL seconds, listed in /ops/jobs and by `flask jobs list`.
+JOBS_RETRY_INTERVALS = [10, 60, 300, 1800, 7200]
+JOBS_FAILED_TTL = 30 * 24 * 3600
+JOBS_TIMEOUT = 1800
+# A worker reports a running job every JOBS_HEARTBEAT_SECONDS; after that plus
+# JOBS_HEARTBEAT_GRACE of silence (the worker died), another worker runs it again, looking
+# every JOBS_MAINTENANCE_SECONDS. JOBS_WORKER_TTL: how long an idle worker's registration lasts.
+JOBS_HEARTBEAT_SECONDS = 30
+JOBS_HEARTBEAT_GRACE = 60
+JOBS_MAINTENANCE_SECONDS = 60
+JOBS_WORKER_TTL = 420
+# Where site exports and uploaded imports wait (None = MEDIA_ROOT/transfers): a path every app
+# server and worker mounts, never served to visitors.
+TRANSFER_ROOT = None

@@ -5,3 +5,5 @@ SERVER_NAME = "example.test"
 BCRYPT_LOG_ROUNDS = 4
 WTF_CSRF_ENABLED = True
 RATELIMIT_ENABLED = True
+# Jobs run in the committing thread, so a test sees their effect when its request returns.
+JOBS_EMBEDDED = "sync"

@@ -65,6 +65,9 @@ def init_extensions(app: Flask) -> None:
     ext.login_manager.init_app(app)
     asset_bundles.init_app(app)
     sessions.init_app(app)
+    from .services import jobs
+
+    jobs.init_app(app)
     from .services import headers
 
     headers.init_app(app)

@@ -124,8 +124,15 @@ class LiveServer:
             return []
         return [message_from_bytes(p.read_bytes()) for p in sorted(self.outbox.glob("*.eml"))]
 
-    def last_mail_to(self, address: str) -> Message:
-        found = [m for m in self.mails() if m["To"] == address]
-        if not found:
-            raise AssertionError(f"no mail to {address}; outbox: {[m['To'] for m in self.mails()]}")
-        return found[-1]
+    def last_mail_to(self, address: str, timeout: float = 10.0) -> Message:
+        """The newest mail to `address`. Mail is sent by a background job just after the
+        request, so it is waited for (polled), not expected at once."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [m for m in self.mails() if m["To"] == address]
+            if found:
+                return found[-1]
+            if time.monotonic() > deadline:
+                outbox = [m["To"] for m in self.mails()]
+                raise AssertionError(f"no mail to {address}; outbox: {outbox}")
+            time.sleep(0.05)

@@ -16,7 +16,7 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 
 from sitemaker.extensions import db
-from sitemaker.models import Invitation, Media, Membership, PageRevision, User
+from sitemaker.models import Invitation, Media, Membership, PageRevision, Transfer, User
 from sitemaker.models.common import utcnow
 from tests.conftest import host_url
 from tests.dash_helpers import csrf_from
@@ -77,6 +77,9 @@ def tenant_ids(app, site, make_page, prefix: str, secret: str, title: str) -> di
         invitation=Invitation(
             site_id=site.id, email=f"{prefix}-invitee@secret.example", role="author"
         ),
+        transfer=Transfer(
+            site_id=site.id, kind="import", status="failed", message=f"{secret} import failed"
+        ),
     )
     return {
         **ids,
@@ -88,7 +91,7 @@ def tenant_ids(app, site, make_page, prefix: str, secret: str, title: str) -> di
 
 
 def kind_of(arg: str, rule: str) -> str:
-    for kind in ("media", "member", "invitation", "revision"):
+    for kind in ("media", "member", "invitation", "revision", "transfer"):
         if kind in arg:
             return kind
     return "trashed" if "trash" in rule else "page"

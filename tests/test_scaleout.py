@@ -9,10 +9,12 @@ import sqlalchemy as sa
 
 from sitemaker.extensions import db
 from sitemaker.models import Page, Site, User
+from sitemaker.models.common import utcnow
 from sitemaker.services import site_versions
 from sitemaker.services.pages import create_page
 from tests import servers
 from tests.components import free_port, missing, port_open
+from tests.job_workers import start_worker
 
 pytestmark = pytest.mark.servers
 
@@ -40,7 +42,7 @@ def cluster(tmp_path_factory):
     extra.write_text('RATELIMIT_AUTH = "3 per minute"\n')
     env = servers.production_env(
         DOMAIN, url, SITEMAKER_REDIS_URL=REDIS_URL, APP_CONFIG_FILE=str(extra),
-        SITEMAKER_MEDIA_ROOT=str(tmp / "media"),
+        SITEMAKER_MEDIA_ROOT=str(tmp / "media"), SITEMAKER_MAIL_OUTBOX=str(tmp / "outbox"),
     )  # fmt: skip
     servers.build_assets(env)
     started = []
@@ -56,7 +58,12 @@ def cluster(tmp_path_factory):
         )  # fmt: skip
         proxy = servers.start_nginx(conf, port, DOMAIN)
         started.append(proxy)
-        yield {"one": one, "two": two, "nginx": proxy, "seed_app": seed_app, **ids}
+        worker = start_worker(env, tmp / "worker", REDIS_URL)
+        started.append(worker)
+        yield {
+            "one": one, "two": two, "nginx": proxy, "worker": worker, "seed_app": seed_app,
+            "outbox": tmp / "outbox", **ids,
+        }  # fmt: skip
     finally:
         for server in reversed(started):
             server.stop()
@@ -187,3 +194,33 @@ def test_behind_nginx_each_client_has_its_own_limit(cluster):
     first = [attempt("127.0.0.2", f"a{i}%40example.org") for i in range(4)]
     assert 429 not in first[:3] and first[3] == 429, first
     assert attempt("127.0.0.3", "b%40example.org") != 429
+
+
+def test_mail_asked_for_on_either_instance_is_sent_by_the_worker(cluster):
+    """The app servers only put the job on Redis; the `flask worker` beside them sends it."""
+    with cluster["seed_app"].app_context():
+        db.session.add(
+            User(email="reader@example.org", password_hash="x", email_confirmed_at=utcnow())
+        )
+        db.session.commit()
+    jar = {}
+    form = servers.request(cluster["nginx"].port, "/reset", DOMAIN)
+    cookie = cookies_from(form, jar)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form.text).group(1)
+    for port in (cluster["one"].port, cluster["two"].port):
+        response = servers.request(
+            port, "/reset", DOMAIN, method="POST",
+            headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+            body=f"csrf_token={token}&email=reader%40example.org".encode(),
+        )  # fmt: skip
+        assert response.status == 200 and "reader@example.org" in response.text
+    outbox = cluster["outbox"]
+
+    def two_mails() -> bool:
+        return len(list(outbox.glob("*.eml"))) == 2 if outbox.exists() else False
+
+    servers.wait_until(two_mails, "the worker to send both reset mails")
+    for path in outbox.glob("*.eml"):
+        text = path.read_text()
+        assert "To: reader@example.org" in text and f"https://{DOMAIN}/reset/" in text
+    assert "Successfully completed password reset mail" in cluster["worker"].output()

@@ -3,6 +3,7 @@
 from .accounts import UsedToken, User
 from .audit import AuditLog
 from .content import Page, PageRevision, PageTag, SlugRedirect
+from .jobs import SentMail, Transfer
 from .media import Media
 from .sites import Invitation, Membership, Role, Site
 from .tokens import ApiToken
@@ -20,5 +21,7 @@ __all__ = [
     "Site",
     "SlugRedirect",
     "UsedToken",
+    "SentMail",
+    "Transfer",
     "User",
 ]

@@ -13,4 +13,4 @@ def operators_only():
         abort(404)
 
 
-from . import views  # noqa: E402,F401
+from . import jobs, views  # noqa: E402,F401

@@ -218,3 +218,6 @@ def stats() -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(sites_cli)
+    from . import jobs_cli
+
+    jobs_cli.init_app(app)

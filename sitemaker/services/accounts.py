@@ -3,6 +3,7 @@ the signed tokens that carry a sign-in from the apex to a tenant host."""
 
 from __future__ import annotations
 
+import uuid
 from functools import cache
 from typing import Any
 
@@ -14,7 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import bcrypt, db
 from ..models import Site, User
 from ..models.common import utcnow
-from .mail import send_mail
+from . import jobs
+from .mail import deliver_mail, send_mail
 from .tokens import BadToken, issue_token, read_token, spend_token
 
 CONFIRM_MAX_AGE = 24 * 3600
@@ -158,10 +160,17 @@ def confirm_email(token: str) -> User:
 
 
 def send_reset(email: str) -> None:
-    """Mail a reset link if the address belongs to a confirmed account; otherwise do nothing.
-    The caller answers the same way either way."""
+    """Queue the reset mail for whatever address was typed. The job decides whether anyone is
+    to be mailed, so the request does the same work, in the same time, for every address."""
+    jobs.enqueue(mail_reset_link, email, uuid.uuid4().hex, description="password reset mail")
+
+
+def mail_reset_link(email: str, key: str) -> None:
+    """The job: mail a reset link if the address belongs to a confirmed account; otherwise
+    do nothing."""
     user = find_user(email)
     if user is None or not user.is_confirmed:
+        current_app.logger.info("password reset asked for an address with no confirmed account")
         return
     token = issue_token("reset", {"u": user.id, "v": user.auth_version}, single_use=True)
     link = url_for("home.reset_password", token=token, _external=True)
@@ -170,7 +179,7 @@ def send_reset(email: str) -> None:
         f"Choose a new password within an hour with this link (it works once):\n\n{link}\n\n"
         "If it was not you, ignore this message; your password stays as it is.\n"
     )
-    send_mail(user.email, "Reset your password", body)
+    deliver_mail(user.email, "Reset your password", body, key)
 
 
 def user_for_reset(token: str) -> tuple[User, dict[str, Any]]:

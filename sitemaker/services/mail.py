@@ -1,17 +1,28 @@
-"""Outgoing mail. Without MAIL_SERVER, each message is written to MAIL_OUTBOX as an .eml file
-and its text logged (development); with it, sent over SMTP. A failure is logged and reported
-as False, never raised: no caller may lose a user's data because mail is down."""
+"""Outgoing mail. Callers queue a message with send_mail(); a background job (deliver_mail)
+sends it. Without MAIL_SERVER, each message is written to MAIL_OUTBOX as an .eml file and its
+text logged (development); with it, sent over SMTP.
+
+Each queued message carries an idempotency key, recorded (SentMail) once the server has taken
+it: a job run again after a crash finds its key and does not send twice. A server that is down
+or answers 4xx makes the job fail and be retried with backoff; a 5xx refusal (a bad address)
+ends it with the reason logged, since no retry would help.
+"""
 
 from __future__ import annotations
 
 import smtplib
 import ssl
 import time
+import uuid
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
 
 from flask import current_app
+
+from ..extensions import db
+from ..models import SentMail
+from . import jobs
 
 
 def build_message(to: str, subject: str, body: str) -> EmailMessage:
@@ -25,17 +36,50 @@ def build_message(to: str, subject: str, body: str) -> EmailMessage:
 
 
 def send_mail(to: str, subject: str, body: str) -> bool:
-    config = current_app.config
+    """Queue a message; it is sent once the caller's transaction commits. Returns True (the
+    message is queued; delivery failures are retried and logged, never raised here)."""
+    jobs.enqueue(
+        deliver_mail, to, subject, body, uuid.uuid4().hex, description=f"mail to {to}: {subject}"
+    )
+    return True
+
+
+def deliver_mail(to: str, subject: str, body: str, key: str) -> None:
+    """The job: send one message unless its key says it already went."""
+    if db.session.get(SentMail, key) is not None:
+        current_app.logger.info("mail %s to %s was already sent; not sending again", key, to)
+        return
     message = build_message(to, subject, body)
+    if deliver_message(message, key):
+        db.session.add(SentMail(key=key))
+        db.session.commit()
+
+
+def deliver_message(message: EmailMessage, key: str) -> bool:
+    """Send or write one message. True when it went; False (logged) when the server refused it
+    for good; raises OSError or SMTPException for a failure worth retrying."""
+    config = current_app.config
+    to = message["To"]
     try:
         if config.get("MAIL_SERVER"):
             _send_smtp(message)
         else:
             _write_outbox(message)
-            current_app.logger.info("mail to %s: %s\n%s", to, subject, body)
-    except (OSError, smtplib.SMTPException) as error:
-        current_app.logger.error("mail to %s failed: %s", to, error)
+            current_app.logger.info(
+                "mail to %s: %s\n%s", to, message["Subject"], message.get_content()
+            )
+    except smtplib.SMTPRecipientsRefused as error:
+        current_app.logger.error("mail %s to %s refused, not retried: %s", key, to, error)
         return False
+    except smtplib.SMTPResponseException as error:
+        if 500 <= error.smtp_code < 600:
+            current_app.logger.error("mail %s to %s refused, not retried: %s", key, to, error)
+            return False
+        current_app.logger.warning("mail %s to %s failed, will retry: %s", key, to, error)
+        raise
+    except (OSError, smtplib.SMTPException) as error:
+        current_app.logger.warning("mail %s to %s failed, will retry: %s", key, to, error)
+        raise
     return True
 
 

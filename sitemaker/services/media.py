@@ -1,7 +1,8 @@
 """Uploads: decide what a file really is, clean it, and store it under its content hash.
 
-Images are decoded (never trusted by name or header), re-encoded without EXIF or other
-metadata, and large ones get a web-sized copy. PDFs are checked by their magic bytes. Anything
+Images are decoded (never trusted by name or header) and re-encoded without EXIF or other
+metadata before they are stored; a large one gets its web-sized copy from a job once the
+upload has committed (media_derivatives). PDFs are checked by their magic bytes. Anything
 else — SVG and HTML included — is refused, because it could run script on the tenant's host.
 """
 
@@ -163,12 +164,7 @@ def _reencode(name: str, image: Image.Image) -> Prepared:
         first = first.convert("RGB")
     data = _encode(fmt, first, frames[1:], keep)
     width, height = first.size
-    web_data = None
-    if max(width, height) > WEB_SIZE and len(frames) == 1:
-        small = first.copy()
-        small.thumbnail((WEB_SIZE, WEB_SIZE), Image.Resampling.LANCZOS)
-        web_data = _encode(fmt, _strip(small, keep), [], keep)
-    return Prepared(name, content_type, ext, data, width, height, web_data)
+    return Prepared(name, content_type, ext, data, width, height)
 
 
 def _strip(image: Image.Image, keep: dict) -> Image.Image:
@@ -217,7 +213,7 @@ def store_all(
 ) -> tuple[list[Media], list[str]]:
     """Record and store prepared files; a file the site already has is reused, not doubled.
     Returns the Media rows and the names newly written (so a failed commit can remove them).
-    The caller commits."""
+    The caller commits; then a job makes the web copies large images still need."""
     rows: list[Media] = []
     written: list[str] = []
     fresh: dict[str, Media] = {}
@@ -247,7 +243,17 @@ def store_all(
             fresh[item.stored_name] = row
         rows.append(row)
     db.session.flush()
+    _queue_web_copies([row for row in fresh.values() if row.web_name is None])
     return rows, written
+
+
+def _queue_web_copies(rows: list[Media]) -> None:
+    from . import jobs
+    from .media_derivatives import make_web_copy, wants_web_copy
+
+    for row in rows:
+        if row.content_type.startswith("image/") and wants_web_copy(row.width, row.height):
+            jobs.enqueue(make_web_copy, row.id, description=f"web copy of media {row.id}")
 
 
 def forget_files(site_id: int, names: list[str]) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -58,7 +59,8 @@ def page_document(page: Page) -> str:
     return f"---\n{header}---\n{page.body}"
 
 
-def export_site(site: Site) -> bytes:
+def export_site(site: Site, progress: Callable[[int, int], None] | None = None) -> bytes:
+    """The site as a zip. `progress(done, total)` hears about every page and media file."""
     pages = db.session.scalars(
         sa.select(Page)
         .where(Page.site_id == site.id, Page.deleted_at.is_(None))
@@ -87,14 +89,18 @@ def export_site(site: Site) -> bytes:
     entries: dict[str, bytes] = {
         "site.json": json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False).encode()
     }
-    for page in pages:
+    total = len(pages) + len(media)
+    step = progress or (lambda done, total: None)
+    for done, page in enumerate(pages, 1):
         entries[f"pages/{page.slug}.md"] = page_document(page).encode()
-    for m in media:
+        step(done, total)
+    for done, m in enumerate(media, len(pages) + 1):
         for name in (m.stored_name, m.web_name):
             if name:
                 data = storage.read(site.id, name)
                 if data is not None:
                     entries[f"media/{name}"] = data
+        step(done, total)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name in sorted(entries):

@@ -8,6 +8,7 @@ import io
 import json
 import re
 import warnings
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from PIL import Image, UnidentifiedImageError
@@ -85,7 +86,9 @@ def _text(record: dict, key: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _collect_media(files: dict[str, bytes], manifest: dict) -> tuple[list, dict[str, str]]:
+def _collect_media(
+    files: dict[str, bytes], manifest: dict, step: Callable[[], None] = lambda: None
+) -> tuple[list, dict[str, str]]:
     """[(Prepared, original)...] to store, and old name -> new name for links to rewrite."""
     listed = manifest.get("media")
     records = {
@@ -121,6 +124,7 @@ def _collect_media(files: dict[str, bytes], manifest: dict) -> tuple[list, dict[
         if item.stored_name != name:
             renames[name] = item.stored_name
         prepared.append(item)
+        step()
     return prepared, renames
 
 
@@ -136,22 +140,33 @@ def import_site(
     user: User | None,
     on_conflict: str = "rename",
     replace_settings: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[ImportReport, list[str]]:
     """Check everything, then apply. Returns the report and the media names written (for the
-    caller to remove if its commit fails). The caller commits, or rolls back."""
+    caller to remove if its commit fails). The caller commits, or rolls back.
+    `progress(done, total)` hears about each file checked, before anything is written (the
+    checks are the slow part: every image is decoded and cleaned)."""
     files = read_archive(data)
     manifest = _manifest(files)
-    specs = [
-        parse_document(name, decode_text(name, content))
-        for name, content in sorted(files.items())
-        if name.endswith((".md", ".markdown")) and not name.startswith("media/")
-    ]
+    total = len(files) + 1  # the last step: writing
+    checked = [0]
+
+    def step() -> None:
+        checked[0] += 1
+        if progress is not None:
+            progress(min(checked[0], total - 1), total)
+
+    specs = []
+    for name, content in sorted(files.items()):
+        if name.endswith((".md", ".markdown")) and not name.startswith("media/"):
+            specs.append(parse_document(name, decode_text(name, content)))
+            step()
     if not specs and not manifest:
         raise ImportRefused(
             "The zip has no Markdown (.md) files and no site.json; nothing to import."
         )
     pages = [page_fields(spec) for spec in specs]
-    prepared, renames = _collect_media(files, manifest)
+    prepared, renames = _collect_media(files, manifest, step)
     report = ImportReport()
     taken = set(db.session.scalars(sa.select(Page.slug).where(Page.site_id == site.id)))
     has_home = (
