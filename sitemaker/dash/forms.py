@@ -19,7 +19,7 @@ STATUSES = [SelectChoice("draft", "Draft"), SelectChoice("published", "Published
 CSS_MAX_BYTES = 50 * 1024
 
 
-def _strip(value: str | None) -> str | None:
+def strip_metadata(value: str | None) -> str | None:
     return _no_nul(value).strip() if isinstance(value, str) else value
 
 
@@ -30,19 +30,21 @@ def _no_nul(value: str | None) -> str | None:
 
 class PageForm(FlaskForm):
     title = StringField(
-        "Title", validators=[DataRequired("Give it a title."), Length(max=200)], filters=[_strip]
+        "Title",
+        validators=[DataRequired("Give it a title."), Length(max=200)],
+        filters=[strip_metadata],
     )
     slug = StringField(
         "Slug",
         validators=[Optional(), Length(max=100)],
-        filters=[_strip, lambda s: s.lower() if s else s],
+        filters=[strip_metadata, lambda s: s.lower() if s else s],
         description="The address: /your-slug. Left empty, it is made from the title.",
     )
     body = TextAreaField("Text", default="", filters=[_no_nul])
     description = StringField(
         "Description",
         validators=[Length(max=300)],
-        filters=[_strip],
+        filters=[strip_metadata],
         description="A sentence for search engines and link previews.",
     )
     status = SelectField("Status", choices=STATUSES, default="draft")
@@ -55,7 +57,7 @@ class PageForm(FlaskForm):
     tags = StringField(
         "Tags",
         validators=[Length(max=2000)],
-        filters=[_strip],
+        filters=[strip_metadata],
         description="Separated by commas, up to 20; each one lists its pages at /tag/<name>.",
     )
     social_image = SelectField(
@@ -68,7 +70,7 @@ class PageForm(FlaskForm):
     language = StringField(
         "Language of this page",
         validators=[Optional(), Length(max=35)],
-        filters=[_strip],
+        filters=[strip_metadata],
         description="Only when it differs from the site's, e.g. fr or ar.",
     )
     is_home = BooleanField(
@@ -95,13 +97,13 @@ class PageForm(FlaskForm):
 
 class SettingsForm(FlaskForm):
     title = StringField(
-        "Site title", validators=[DataRequired(), Length(max=200)], filters=[_strip]
+        "Site title", validators=[DataRequired(), Length(max=200)], filters=[strip_metadata]
     )
-    tagline = StringField("Tagline", validators=[Length(max=300)], filters=[_strip])
+    tagline = StringField("Tagline", validators=[Length(max=300)], filters=[strip_metadata])
     description = TextAreaField(
         "Description",
         validators=[Length(max=500)],
-        filters=[_strip],
+        filters=[strip_metadata],
         description="Shown to search engines.",
     )
     theme = SelectField("Theme")
@@ -116,7 +118,7 @@ class SettingsForm(FlaskForm):
     language = StringField(
         "Language",
         validators=[DataRequired("Give the site's language, e.g. en, fr, ar or pt-BR.")],
-        filters=[_strip],
+        filters=[strip_metadata],
         description="A language tag (BCP 47): en, fr, de-CH, ar, he, pt-BR… Dates and "
         "right-to-left layout follow it.",
     )
@@ -127,7 +129,7 @@ class SettingsForm(FlaskForm):
     blog_path = StringField(
         "Blog address",
         validators=[DataRequired("Give the blog index an address, e.g. blog.")],
-        filters=[_strip, lambda s: s.lower().strip("/") if s else s],
+        filters=[strip_metadata, lambda s: s.lower().strip("/") if s else s],
         description="Where the list of posts lives when a home page takes the front: /blog.",
     )
     social_image = SelectField(

@@ -34,7 +34,7 @@ CONTENT_TYPES = {ext: ctype for ctype, ext in [*IMAGE_TYPES.values(), PDF_TYPE]}
 MAX_PIXELS = 50_000_000
 WEB_SIZE = 1600
 # Image info that is part of the picture rather than metadata about it.
-_KEEP_INFO = ("transparency", "duration", "loop", "background")
+KEEP_INFO = ("transparency", "duration", "loop", "background")
 _MARKUP = (b"<html", b"<script", b"<svg", b"<!doctype", b"<body", b"<iframe")
 
 
@@ -153,26 +153,26 @@ def _too_many_pixels(name: str) -> UploadError:
 def _reencode(name: str, image: Image.Image) -> Prepared:
     fmt = image.format or ""
     content_type, ext = IMAGE_TYPES[fmt]
-    keep = {k: image.info[k] for k in _KEEP_INFO if k in image.info}
+    keep = {k: image.info[k] for k in KEEP_INFO if k in image.info}
     if getattr(image, "n_frames", 1) > 1:
-        frames = [_strip(frame.copy(), keep) for frame in ImageSequence.Iterator(image)]
+        frames = [strip_metadata(frame.copy(), keep) for frame in ImageSequence.Iterator(image)]
     else:
         # Apply the camera's rotation before its EXIF goes, or the picture ends up sideways.
-        frames = [_strip(ImageOps.exif_transpose(image), keep)]
+        frames = [strip_metadata(ImageOps.exif_transpose(image), keep)]
     first = frames[0]
     if fmt == "JPEG" and first.mode not in ("RGB", "L", "CMYK"):
         first = first.convert("RGB")
-    data = _encode(fmt, first, frames[1:], keep)
+    data = encode_frames(fmt, first, frames[1:], keep)
     width, height = first.size
     return Prepared(name, content_type, ext, data, width, height)
 
 
-def _strip(image: Image.Image, keep: dict) -> Image.Image:
+def strip_metadata(image: Image.Image, keep: dict) -> Image.Image:
     image.info = dict(keep)
     return image
 
 
-def _encode(fmt: str, first: Image.Image, rest: list[Image.Image], keep: dict) -> bytes:
+def encode_frames(fmt: str, first: Image.Image, rest: list[Image.Image], keep: dict) -> bytes:
     out = io.BytesIO()
     options: dict = {}
     if fmt == "JPEG":

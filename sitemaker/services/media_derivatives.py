@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..extensions import db
 from ..models import Media
 from . import storage
-from .media import _KEEP_INFO, IMAGE_TYPES, MAX_PIXELS, WEB_SIZE, _encode, _strip
+from .media import IMAGE_TYPES, KEEP_INFO, MAX_PIXELS, WEB_SIZE, encode_frames, strip_metadata
 
 
 def wants_web_copy(width: int | None, height: int | None) -> bool:
@@ -38,10 +38,10 @@ def web_copy(data: bytes) -> tuple[bytes, str] | None:
             if not wants_web_copy(image.width, image.height):
                 return None
             fmt = image.format or ""
-            keep = {k: image.info[k] for k in _KEEP_INFO if k in image.info}
+            keep = {k: image.info[k] for k in KEEP_INFO if k in image.info}
             small = image.copy()
     small.thumbnail((WEB_SIZE, WEB_SIZE), Image.Resampling.LANCZOS)
-    return _encode(fmt, _strip(small, keep), [], keep), IMAGE_TYPES[fmt][1]
+    return encode_frames(fmt, strip_metadata(small, keep), [], keep), IMAGE_TYPES[fmt][1]
 
 
 def make_web_copy(media_id: int) -> None:
