@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -47,11 +48,13 @@ class PageForm(FlaskForm):
     )
     status = SelectField("Status", choices=STATUSES, default="draft")
     published_at = DateTimeLocalField(
-        "Publish at (UTC)",
+        "Publish at",  # the views name the zone: "Publish at (Asia/Tokyo)"
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
         validators=[Optional()],
         description="A future time schedules it.",
     )
+    # The zone "Publish at" was shown in, so a save reads the time the way it was written.
+    time_zone = HiddenField()
     is_home = BooleanField(
         "Use as the home page", description="Visitors see it at the site's address."
     )
@@ -96,3 +99,12 @@ class SettingsForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A bare form for POST buttons: the CSRF token is its only field."""
+
+
+class AccountForm(FlaskForm):
+    """The member's own preferences; choices are the IANA zones (services.timezones)."""
+
+    time_zone = SelectField(
+        "Time zone",
+        description="The dashboard shows every time in it, and reads the times you type in it.",
+    )
