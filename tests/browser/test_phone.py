@@ -8,7 +8,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.flows import owner_with_site
+from tests.browser.flows import Account, new_email, owner_with_site, sign_in
 
 PHONE = {"width": 390, "height": 844}
 MIN_TARGET = 44
@@ -118,4 +118,49 @@ def test_a_writer_schedules_a_post_from_a_phone(live_server, browser, trouble, s
     page.goto(tenant + "/admin/settings")
     assert small_targets(page) == []
     shot(page, "settings")
+    context.close()
+
+
+def test_apex_dashboard_and_ops_screens_fit_a_phone(live_server, browser, trouble):
+    """Every screen at phone width: nothing wider than the phone (wide tables scroll inside
+    themselves) and no control smaller than a fingertip."""
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    context.set_default_timeout(10_000)
+    context.on("page", trouble.watch)
+    page = context.new_page()
+    problems: list[str] = []
+
+    def check(url: str) -> None:
+        page.goto(url)
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        if width > PHONE["width"]:
+            problems.append(f"{url} is {width} px wide")
+        problems.extend(f"{url}: {small}" for small in small_targets(page))
+
+    for path in ("/", "/signup", "/signin", "/reset"):
+        check(live_server.apex + path)
+    _, subdomain = owner_with_site(page, live_server, "Narrow Notes")
+    tenant = live_server.tenant(subdomain)
+    check(live_server.apex + "/sites")
+    check(live_server.apex + "/sites/new")
+    for path in ("/admin/", "/admin/pages?kind=post", "/admin/pages/new", "/admin/media",
+                 "/admin/trash", "/admin/tokens", "/admin/navigation", "/admin/settings",
+                 "/admin/domain", "/admin/members", "/admin/export", "/admin/import",
+                 "/admin/delete", "/admin/account"):  # fmt: skip
+        check(tenant + path)
+
+    made = live_server.flask("users", "create-operator", new_email("operator"))
+    found = re.search(r"created operator (\S+); temporary password: (\S+)", made.stdout)
+    assert found, made.stdout
+    page.goto(live_server.apex + "/sites")
+    page.get_by_role("button", name="Sign out").tap()
+    page.wait_for_url(live_server.apex + "/")
+    sign_in(page, live_server, Account(found.group(1), found.group(2)), next_url="/ops/")
+    page.wait_for_url(live_server.apex + "/ops/")
+    for path in ("/ops/", "/ops/sites", "/ops/users", "/ops/audit"):
+        check(live_server.apex + path)
+    page.goto(live_server.apex + f"/ops/sites?q={subdomain}")
+    page.get_by_role("link", name=subdomain, exact=True).tap()
+    check(page.url)
+    assert problems == [], "\n".join(problems)
     context.close()
