@@ -218,3 +218,16 @@ def test_keyboard_only_sign_in_write_and_publish(live_server, browser, context, 
     expect(page.get_by_role("heading", name="Typed, not clicked")).to_be_visible()
     expect(page.locator("em", has_text="keyboard")).to_be_visible()
     keys.close()
+
+
+def test_the_engine_reports_what_it_should(browser):
+    """axe is loaded and judging: a page broken on purpose fails the very rules it breaks."""
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    page.set_content(
+        '<html lang="en"><title>Broken</title><main><img src="data:,">'
+        '<input type="text"><p style="color:#ccc;background:#fff">faint</p></main></html>'
+    )
+    found = {v["id"]: v["impact"] for v in axe_violations(page)}
+    assert found == {"image-alt": "critical", "label": "critical", "color-contrast": "serious"}
+    context.close()

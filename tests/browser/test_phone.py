@@ -40,7 +40,7 @@ def small_targets(page: Page) -> list[str]:
 def test_a_writer_schedules_a_post_from_a_phone(live_server, browser, trouble, shot):
     context = browser.new_context(
         viewport=PHONE, is_mobile=True, has_touch=True, timezone_id="Asia/Tokyo",
-        device_scale_factor=2,
+        device_scale_factor=1,
     )  # fmt: skip
     context.set_default_timeout(10_000)
     context.on("page", trouble.watch)
@@ -76,7 +76,10 @@ def test_a_writer_schedules_a_post_from_a_phone(live_server, browser, trouble, s
     expect(page.locator("[data-preview]")).to_be_hidden()
     expect(page.get_by_label("Status")).to_be_hidden()
     page.get_by_role("textbox", name="Title").fill("Sunrise over Shibuya")
-    page.get_by_label("Text").fill("## First light\n\nThe crossing is *empty* at five.\n" * 3)
+    page.get_by_label("Text").fill(
+        "## First light\n\nThe crossing is *empty* at five. By six the first trains unload, "
+        "and the lights change for nobody.\n\n## Rush\n\n- 7:40 the wave\n- 8:15 the calm\n"
+    )
     assert small_targets(page) == []
     shot(page, "editor-write")
     preview_tab.tap()
@@ -100,6 +103,8 @@ def test_a_writer_schedules_a_post_from_a_phone(live_server, browser, trouble, s
     page.get_by_label("Status").select_option("published")
     page.get_by_label("Publish at (Asia/Tokyo)").fill("2030-01-15T08:30")
     assert small_targets(page) == []
+    # What the phone's screen shows now: the sticky Save bar above the open details panel.
+    page.screenshot(path=str(shot(page, "editor-schedule")))
     save.tap()
     page.wait_for_url(re.compile(r".*/admin/pages/\d+/edit"))
     expect(page.get_by_role("status").first).to_contain_text("Post created.")
