@@ -258,6 +258,7 @@ def test_the_browsers_zone_needs_the_csrf_token(app, signed_in, owner):
 def test_the_account_page_changes_the_zone(app, signed_in, owner):
     page = signed_in.get("/admin/account", subdomain="acme").get_data(True)
     assert "Your account" in page and '<option selected value="UTC">UTC</option>' in page
+    assert "The dashboard now shows times in UTC (UTC+00:00)." in page
     token = csrf_token(signed_in)
     answer = signed_in.post(
         "/admin/account",

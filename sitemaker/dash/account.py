@@ -26,7 +26,8 @@ def account():
         flash(f"Times are now shown in {form.time_zone.data}.", "success")
         return redirect(url_for("dash.account"))
     status = 422 if form.is_submitted() else 200
-    return render_template("dash/account.html", site=g.site, form=form), status
+    now_in = timezones.label(user_zone())
+    return render_template("dash/account.html", site=g.site, form=form, now_in=now_in), status
 
 
 @bp.route("/account/time-zone", methods=["POST"])

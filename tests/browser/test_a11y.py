@@ -35,8 +35,9 @@ def html_endpoints(prefixes: tuple[str, ...]) -> set[str]:
 class Audit:
     """Runs axe on each screen and keeps what it found, blocking or not."""
 
-    def __init__(self, width: str) -> None:
+    def __init__(self, width: str, shot) -> None:
         self.width = width
+        self.shot = shot
         self.failures: list[str] = []
         self.found: dict[str, set[str]] = {}
         self.screens = 0
@@ -44,6 +45,7 @@ class Audit:
     def check(self, page: Page, where: str) -> None:
         violations = axe_violations(page)
         self.screens += 1
+        self.shot(page, re.sub(r"\W+", "-", where.split("//")[-1]).strip("-")[:60])
         for v in violations:
             self.found.setdefault(f"{v['id']} ({v['impact']})", set()).add(where)
         if blocking(violations):
@@ -55,12 +57,12 @@ class Audit:
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_no_serious_violations_anywhere(live_server, browser, trouble, width):
+def test_no_serious_violations_anywhere(live_server, browser, trouble, shot, width):
     context = browser.new_context(viewport=WIDTHS["desktop"], bypass_csp=True)
     context.set_default_timeout(10_000)
     context.on("page", trouble.watch)
     page = context.new_page()
-    audit = Audit(width)
+    audit = Audit(width, shot)  # a screenshot of each screen checked, to look at
     apex, seen = live_server.apex, set()
 
     page.set_viewport_size(WIDTHS[width])
