@@ -225,6 +225,19 @@ def test_the_browsers_zone_is_kept_once_and_never_replaces_a_chosen_one(app, sig
     assert "data-time-zone-unset" not in signed_in.get("/admin/", subdomain="acme").get_data(True)
 
 
+@pytest.mark.parametrize("reported", ["Etc/UTC", "Etc/GMT", "Zulu", "UCT"])
+def test_browser_names_for_utc_are_kept_as_utc(app, signed_in, owner, reported):
+    answer = signed_in.post(
+        "/admin/account/time-zone",
+        subdomain="acme",
+        json={"time_zone": reported},
+        headers={"X-CSRFToken": csrf_token(signed_in)},
+    )
+    assert answer.status_code == 200 and answer.json == {"time_zone": "UTC"}
+    with app.app_context():
+        assert db.session.get(User, owner.id).time_zone == "UTC"
+
+
 @pytest.mark.parametrize(
     "body, status, message",
     [

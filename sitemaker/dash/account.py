@@ -36,8 +36,8 @@ def default_time_zone():
     """The browser's zone, sent once by the dashboard's script while the account has none.
     A zone chosen on the account page is never overwritten from here."""
     data = request.get_json(silent=True)
-    name = data.get("time_zone") if isinstance(data, dict) else None
-    if not timezones.is_valid(name):
+    name = timezones.canonical(data.get("time_zone") if isinstance(data, dict) else None)
+    if name is None:
         return jsonify(error="bad_request", message="'time_zone' must be an IANA zone name."), 400
     if not current_user.time_zone:
         current_user.time_zone = name

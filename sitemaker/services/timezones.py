@@ -30,6 +30,20 @@ def names() -> tuple[str, ...]:
     return tuple(sorted(canonical | {DEFAULT}))
 
 
+# Other names browsers and systems use for UTC; stored as "UTC", the one the account page lists.
+UTC_ALIASES = frozenset(
+    {"Etc/UTC", "Etc/UCT", "Etc/GMT", "Etc/GMT0", "Etc/Universal", "Etc/Zulu", "GMT", "UCT"}
+    | {"Universal", "Zulu", "Etc/Greenwich", "Greenwich", "GMT0"}
+)
+
+
+def canonical(name: object) -> str | None:
+    """The listed name for what a browser reports, or None when it is not a zone we list."""
+    if isinstance(name, str) and name in UTC_ALIASES:
+        return DEFAULT
+    return name if is_valid(name) else None
+
+
 def is_valid(name: object) -> bool:
     return isinstance(name, str) and 0 < len(name) <= MAX_NAME and name in names()
 

@@ -11,6 +11,9 @@
     var url = body.getAttribute("data-time-zone-url");
     var meta = document.querySelector('meta[name="csrf-token"]');
     if (!zone || !url || !meta) { return; }
+    // A zone the server does not list is refused once; the account page is the way then.
+    var refused = "sitemaker.time-zone-refused";
+    try { if (window.sessionStorage.getItem(refused) === zone) { return; } } catch (e) { /* private mode */ }
     fetch(url, {
       method: "POST",
       credentials: "same-origin",
@@ -21,7 +24,11 @@
       },
       body: JSON.stringify({ time_zone: zone })
     }).then(function (response) {
-      if (response.ok) { body.removeAttribute("data-time-zone-unset"); }
+      if (response.ok) {
+        body.removeAttribute("data-time-zone-unset");
+      } else if (response.status === 400) {
+        try { window.sessionStorage.setItem(refused, zone); } catch (e) { /* private mode */ }
+      }
     }).catch(function () { /* next page load tries again */ });
   }
 
