@@ -11,7 +11,9 @@ from .extensions import assets
 BUNDLES = {
     "home_css": Bundle("home/home.css", filters="cssmin", output="gen/home.%(version)s.css"),
     "dash_css": Bundle("dash/dash.css", filters="cssmin", output="gen/dash.%(version)s.css"),
-    "dash_js": Bundle("dash/editor.js", filters="jsmin", output="gen/dash.%(version)s.js"),
+    "dash_js": Bundle(
+        "dash/editor.js", "dash/account.js", filters="jsmin", output="gen/dash.%(version)s.js"
+    ),
 }
 
 

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -19,7 +20,7 @@ STATUSES = [SelectChoice("draft", "Draft"), SelectChoice("published", "Published
 CSS_MAX_BYTES = 50 * 1024
 
 
-def strip_metadata(value: str | None) -> str | None:
+def _strip(value: str | None) -> str | None:
     return _no_nul(value).strip() if isinstance(value, str) else value
 
 
@@ -32,24 +33,24 @@ class PageForm(FlaskForm):
     title = StringField(
         "Title",
         validators=[DataRequired("Give it a title."), Length(max=200)],
-        filters=[strip_metadata],
+        filters=[_strip],
     )
     slug = StringField(
         "Slug",
         validators=[Optional(), Length(max=100)],
-        filters=[strip_metadata, lambda s: s.lower() if s else s],
+        filters=[_strip, lambda s: s.lower() if s else s],
         description="The address: /your-slug. Left empty, it is made from the title.",
     )
     body = TextAreaField("Text", default="", filters=[_no_nul])
     description = StringField(
         "Description",
         validators=[Length(max=300)],
-        filters=[strip_metadata],
+        filters=[_strip],
         description="A sentence for search engines and link previews.",
     )
     status = SelectField("Status", choices=STATUSES, default="draft")
     published_at = DateTimeLocalField(
-        "Publish at (UTC)",
+        "Publish at",  # the views name the zone: "Publish at (Asia/Tokyo)"
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
         validators=[Optional()],
         description="A future time schedules it.",
@@ -57,7 +58,7 @@ class PageForm(FlaskForm):
     tags = StringField(
         "Tags",
         validators=[Length(max=2000)],
-        filters=[strip_metadata],
+        filters=[_strip],
         description="Separated by commas, up to 20; each one lists its pages at /tag/<name>.",
     )
     social_image = SelectField(
@@ -70,9 +71,11 @@ class PageForm(FlaskForm):
     language = StringField(
         "Language of this page",
         validators=[Optional(), Length(max=35)],
-        filters=[strip_metadata],
+        filters=[_strip],
         description="Only when it differs from the site's, e.g. fr or ar.",
     )
+    # The zone "Publish at" was shown in, so a save reads the time the way it was written.
+    time_zone = HiddenField()
     is_home = BooleanField(
         "Use as the home page", description="Visitors see it at the site's address."
     )
@@ -97,13 +100,13 @@ class PageForm(FlaskForm):
 
 class SettingsForm(FlaskForm):
     title = StringField(
-        "Site title", validators=[DataRequired(), Length(max=200)], filters=[strip_metadata]
+        "Site title", validators=[DataRequired(), Length(max=200)], filters=[_strip]
     )
-    tagline = StringField("Tagline", validators=[Length(max=300)], filters=[strip_metadata])
+    tagline = StringField("Tagline", validators=[Length(max=300)], filters=[_strip])
     description = TextAreaField(
         "Description",
         validators=[Length(max=500)],
-        filters=[strip_metadata],
+        filters=[_strip],
         description="Shown to search engines.",
     )
     theme = SelectField("Theme")
@@ -118,7 +121,7 @@ class SettingsForm(FlaskForm):
     language = StringField(
         "Language",
         validators=[DataRequired("Give the site's language, e.g. en, fr, ar or pt-BR.")],
-        filters=[strip_metadata],
+        filters=[_strip],
         description="A language tag (BCP 47): en, fr, de-CH, ar, he, pt-BR… Dates and "
         "right-to-left layout follow it.",
     )
@@ -129,7 +132,7 @@ class SettingsForm(FlaskForm):
     blog_path = StringField(
         "Blog address",
         validators=[DataRequired("Give the blog index an address, e.g. blog.")],
-        filters=[strip_metadata, lambda s: s.lower().strip("/") if s else s],
+        filters=[_strip, lambda s: s.lower().strip("/") if s else s],
         description="Where the list of posts lives when a home page takes the front: /blog.",
     )
     social_image = SelectField(
@@ -170,3 +173,12 @@ class SettingsForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A bare form for POST buttons: the CSRF token is its only field."""
+
+
+class AccountForm(FlaskForm):
+    """The member's own preferences; choices are the IANA zones (services.timezones)."""
+
+    time_zone = SelectField(
+        "Time zone",
+        description="The dashboard shows every time in it, and reads the times you type in it.",
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +27,7 @@ from ..services.pages import (
 from ..services.permissions import Permission, can, requires
 from . import bp, page_extras
 from .access import can_edit, editable_page, site_page, user_id
+from .clock import local_schedule, schedule_in_utc, show_schedule
 from .forms import ConfirmForm, PageForm
 
 KINDS = {"page": "Pages", "post": "Posts"}
@@ -81,12 +84,14 @@ def pages():
     )
 
 
-def _refuse_unless_publisher(form: PageForm, page: Page | None) -> None:
+def _refuse_unless_publisher(
+    form: PageForm, page: Page | None, published_at: datetime | None
+) -> None:
     """Authors write drafts; publishing or scheduling needs PUBLISH, whatever the form says."""
     if can(Permission.PUBLISH):
         return
     was = page.published_at if page else None
-    if form.status.data != "draft" or (form.published_at.data and form.published_at.data != was):
+    if form.status.data != "draft" or (published_at and published_at != was):
         abort(403)
 
 
@@ -113,8 +118,9 @@ def new_page():
     if form.is_submitted():
         status = 422
     if form.validate_on_submit():
-        _refuse_unless_publisher(form, None)
         try:
+            published_at = schedule_in_utc(form, None)
+            _refuse_unless_publisher(form, None, published_at)
             _check_room()
             slug = form.slug.data or unique_slug(g.site.id, form.title.data)
             check_input(g.site.id, title=form.title.data, body=form.body.data, slug=slug)
@@ -127,7 +133,7 @@ def new_page():
                 status=form.status.data,
                 author=db.session.get(User, user_id()) if user_id() else None,
                 description=form.description.data or "",
-                published_at=form.published_at.data,
+                published_at=published_at,
             )
             if kind == "page" and can(Permission.PUBLISH) and form.is_home.data:
                 set_home(g.site, page, True)
@@ -142,6 +148,7 @@ def new_page():
         else:
             flash(f"{kind.title()} created.", "success")
             return redirect(url_for("dash.edit_page", page_id=page.id))
+    show_schedule(form)
     return render_template(
         "dash/editor.html",
         site=g.site,
@@ -170,14 +177,16 @@ def edit_page(page_id: int):
     conflict = None
     status = 200
     if request.method == "GET":
+        form.published_at.data = local_schedule(page.published_at)
         autosaved = revisions.pending_autosave(page, user_id())
         if autosaved is not None and not request.args.get("saved"):
             form.title.data, form.body.data = autosaved.title, autosaved.body
             # Saving it must conflict if someone saved after it was typed.
             form.version.data = autosaved.page_version
     elif form.validate_on_submit():
-        _refuse_unless_publisher(form, page)
         try:
+            published_at = schedule_in_utc(form, page.published_at)
+            _refuse_unless_publisher(form, page, published_at)
             save_page(
                 g.site,
                 page,
@@ -187,7 +196,7 @@ def edit_page(page_id: int):
                 slug=form.slug.data,
                 description=form.description.data or "",
                 status=form.status.data,
-                published_at=form.published_at.data,
+                published_at=published_at,
                 author_id=user_id(),
             )
             if page.kind == "page" and can(Permission.PUBLISH):
@@ -213,6 +222,7 @@ def edit_page(page_id: int):
             return redirect(url_for("dash.edit_page", page_id=page.id, saved=1))
     else:
         status = 422
+    show_schedule(form)
     return render_template(
         "dash/editor.html",
         site=g.site,

@@ -12,6 +12,7 @@ from ..services.pages import PageError, SaveConflict
 from ..services.permissions import Permission, requires
 from . import bp
 from .access import check_id, editable_page, user_id
+from .clock import user_zone, when
 from .forms import ConfirmForm
 
 
@@ -70,5 +71,5 @@ def restore_revision(page_id: int, revision_id: int):
         db.session.rollback()
         flash(f"Could not restore: {error}", "error")
     else:
-        flash(f"Restored the text from {revision.created_at:%Y-%m-%d %H:%M} UTC.", "success")
+        flash(f"Restored the text from {when(revision.created_at)} ({user_zone().key}).", "success")
     return redirect(url_for("dash.edit_page", page_id=page.id, saved=1))

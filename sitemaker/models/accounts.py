@@ -29,6 +29,8 @@ class User(UserMixin, db.Model):
     auth_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_signin_at: Mapped[datetime | None]
+    # IANA name (services.timezones); None until the dashboard learns it from the browser.
+    time_zone: Mapped[str | None] = mapped_column(sa.String(64))
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"

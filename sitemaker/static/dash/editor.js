@@ -160,6 +160,7 @@
     countWords();
     if (preview && !preview.innerHTML.trim() && body.value.trim()) { refreshPreview(); }
     window.setInterval(autosave, AUTOSAVE_MS);
+    setUpLayout(form, refreshPreview);
 
     form.addEventListener("submit", function () {
       submitting = true;
@@ -201,6 +202,66 @@
         });
       }
     }
+  }
+
+  // Narrow screens: Write and Preview become two tabs (WAI-ARIA tabs: arrows move between
+  // them), and the details panel starts folded; wide screens show both panes and the panel.
+  var NARROW = "(max-width: 900px)";
+
+  function setUpLayout(form, refreshPreview) {
+    var tablist = form.querySelector("[data-pane-tabs]");
+    var panes = form.querySelector("[data-panes]");
+    var panel = form.querySelector("[data-meta-panel]");
+    var narrow = window.matchMedia ? window.matchMedia(NARROW) : null;
+    if (panel && !(narrow && narrow.matches)) { panel.open = true; }
+    if (!tablist || !panes || !narrow) { return; }
+    var tabs = tablist.querySelectorAll("[role=tab]");
+
+    function show(name, focus) {
+      for (var i = 0; i < tabs.length; i++) {
+        var selected = tabs[i].getAttribute("data-tab") === name;
+        tabs[i].setAttribute("aria-selected", selected ? "true" : "false");
+        tabs[i].tabIndex = selected ? 0 : -1;
+        if (selected && focus) { tabs[i].focus(); }
+      }
+      panes.setAttribute("data-showing", name);
+      if (name === "preview") { refreshPreview(); }
+    }
+
+    function apply() {
+      var paneEls = panes.querySelectorAll("[data-pane]");
+      for (var i = 0; i < paneEls.length; i++) {
+        var id = "tab-" + paneEls[i].getAttribute("data-pane");
+        if (narrow.matches) {
+          paneEls[i].setAttribute("role", "tabpanel");
+          paneEls[i].setAttribute("aria-labelledby", id);
+        } else {
+          paneEls[i].removeAttribute("role");
+          paneEls[i].removeAttribute("aria-labelledby");
+        }
+      }
+      tablist.hidden = !narrow.matches;
+      if (narrow.matches) {
+        show(panes.getAttribute("data-showing") || "write", false);
+      } else {
+        panes.removeAttribute("data-showing");
+      }
+    }
+
+    for (var i = 0; i < tabs.length; i++) {
+      tabs[i].addEventListener("click", function (event) {
+        show(event.currentTarget.getAttribute("data-tab"), true);
+      });
+    }
+    tablist.addEventListener("keydown", function (event) {
+      if (event.key !== "ArrowLeft" && event.key !== "ArrowRight" && event.key !== "Home" && event.key !== "End") { return; }
+      event.preventDefault();
+      var current = panes.getAttribute("data-showing") === "preview" ? 1 : 0;
+      var next = event.key === "Home" ? 0 : event.key === "End" ? tabs.length - 1 : (current + 1) % tabs.length;
+      show(tabs[next].getAttribute("data-tab"), true);
+    });
+    if (narrow.addEventListener) { narrow.addEventListener("change", apply); }
+    apply();
   }
 
   function ready() {
