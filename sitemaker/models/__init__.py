@@ -1,6 +1,6 @@
 """The data model, a module per domain. Import models from here."""
 
-from .accounts import UsedToken, User
+from .accounts import RecoveryCode, UsedToken, User
 from .audit import AuditLog
 from .content import Page, PageRevision
 from .media import Media
@@ -20,3 +20,4 @@ __all__ = [
     "UsedToken",
     "User",
 ]
+__all__ += ["RecoveryCode"]

@@ -25,6 +25,15 @@ class Role(enum.StrEnum):
 
 class Site(db.Model):
     __tablename__ = "sites"
+    __table_args__ = (
+        sa.Index(
+            "uq_sites_verified_custom_domain",
+            "custom_domain",
+            unique=True,
+            postgresql_where=sa.text("domain_verified_at IS NOT NULL"),
+            sqlite_where=sa.text("domain_verified_at IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Lower-case DNS label; the visitor path looks sites up by it on every request.
@@ -45,8 +54,9 @@ class Site(db.Model):
     deleted_at: Mapped[datetime | None]
     # Bumped in the same transaction as any change a visitor can see; caches key on it.
     content_version: Mapped[int] = mapped_column(default=1)
+    # Unique only once verified (see the index below): an unverified claim reserves nothing.
     custom_domain: Mapped[str | None] = mapped_column(
-        sa.String(253), unique=True, active_history=True
+        sa.String(253), index=True, active_history=True
     )
     domain_token: Mapped[str | None] = mapped_column(sa.String(64))
     domain_verified_at: Mapped[datetime | None]
