@@ -1,15 +1,26 @@
 """The door into the dashboard: who may pass, and the tenant half of the sign-in handoff.
 
 Sessions are host-only, so a tenant host knows nobody until the apex hands someone over
-(home.handoff) with a single-use token, exchanged here for this host's own session."""
+(home.handoff) with a single-use token, exchanged here for this host's own session.
+
+Why the exchange resists login CSRF (someone signing your browser in as *them*): before
+sending the browser to the apex, this host puts a random `state` in its own session cookie
+(host-only, HttpOnly, signed for this host) and names it in the handoff URL; the apex binds
+the token to it, and the exchange accepts a token only when its state is the one in this
+browser's session. An attacker can mint tokens for their own account, but only bound to
+states of their own browser, which no other browser's session holds. The exchange is a POST
+(the apex page submits it), so the token never sits in a URL, a log or a Referer; it needs
+no CSRF token of its own because the state binding is exactly that check."""
 
 from __future__ import annotations
 
-from flask import abort, g, redirect, request, url_for
+import secrets
+
+from flask import abort, g, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from ..errors import render_error, wants_json
-from ..extensions import db
+from ..extensions import csrf, db
 from ..services import accounts
 from ..services.permissions import membership_for
 from ..services.redirects import safe_next
@@ -18,6 +29,7 @@ from . import bp
 
 # Endpoints that work without a member's session: they are how one gets (or ends) one.
 OPEN_ENDPOINTS = frozenset({"dash.session", "dash.signout"})
+HANDOFF_STATE = "handoff_state"
 
 
 @bp.before_request
@@ -29,8 +41,12 @@ def require_member():
         if wants_json():
             return render_error(401)
         next_path = safe_next(request.full_path.rstrip("?"), prefix="/admin/") or "/admin/"
+        state = secrets.token_urlsafe(16)
+        session[HANDOFF_STATE] = state
         return redirect(
-            url_for("home.handoff", site=g.site.subdomain, next=next_path, _external=True)
+            url_for(
+                "home.handoff", site=g.site.subdomain, next=next_path, state=state, _external=True
+            )
         )
     membership = membership_for(current_user.id, g.site.id)
     if membership is None:
@@ -39,18 +55,20 @@ def require_member():
     return None
 
 
-@bp.route("/session")
-def session():
+@bp.route("/session", methods=["POST"], endpoint="session")
+@csrf.exempt  # the state bound into the token is this form's CSRF check (module docstring)
+def session_exchange():
     """Exchange a handoff token from the apex for a session on this host."""
+    state = session.pop(HANDOFF_STATE, None)
     try:
-        user = accounts.redeem_handoff(request.args.get("token", ""), g.site)
+        user = accounts.redeem_handoff(request.form.get("token", ""), g.site, state)
     except BadToken as error:
         db.session.rollback()
         return render_error(400, f"{error} Open the dashboard again to get a fresh sign-in link.")
     db.session.commit()
     logout_user()
     login_user(user)
-    return redirect(safe_next(request.args.get("next"), prefix="/admin/") or url_for(".overview"))
+    return redirect(safe_next(request.form.get("next"), prefix="/admin/") or url_for(".overview"))
 
 
 @bp.route("/signout", methods=["POST"])

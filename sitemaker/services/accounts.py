@@ -194,18 +194,26 @@ def reset_password(token: str, password: str) -> User:
 # Sign-in handoff from the apex to a tenant host ------------------------------------------
 
 
-def issue_handoff(user: User, site: Site) -> str:
+def issue_handoff(user: User, site: Site, state: str) -> str:
+    """A token for a finished sign-in (password and, when on, the second factor: nobody is
+    signed in on the apex before both), bound to the `state` the tenant host put in the
+    browser's session before sending it here."""
     return issue_token(
-        "handoff", {"u": user.id, "v": user.auth_version, "s": site.id}, single_use=True
+        "handoff",
+        {"u": user.id, "v": user.auth_version, "s": site.id, "st": state},
+        single_use=True,
     )
 
 
-def redeem_handoff(token: str, site: Site) -> User:
+def redeem_handoff(token: str, site: Site, state: str | None) -> User:
     """Spend a handoff token on the host of `site`; BadToken unless it was issued for this
-    site, within the last minute, to a user whose sessions have not been ended since."""
+    site and this browser's `state`, within the last minute, to a user whose sessions have
+    not been ended since."""
     data = read_token("handoff", token, HANDOFF_MAX_AGE)
     if data.get("s") != site.id or not isinstance(data.get("u"), int):
         raise BadToken("This sign-in link is for another site.")
+    if not state or not isinstance(data.get("st"), str) or data["st"] != state:
+        raise BadToken("This sign-in was started in another browser.")
     user = db.session.get(User, data["u"])
     if user is None or user.auth_version != data.get("v"):
         raise BadToken("This sign-in link is no longer valid.")
