@@ -86,6 +86,30 @@ def list_users(operators: bool) -> None:
     click.echo(f"{len(rows)} users", err=True)
 
 
+@users_cli.command("delete")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def delete_user(email: str, yes: bool) -> None:
+    """Delete the account EMAIL for good (e.g. someone else's address, never confirmed)."""
+    from ..services import accounts
+
+    user = accounts.find_user(email)
+    if user is None:
+        fail(f"no account with email {email.strip()!r}")
+    if not yes:
+        click.confirm(f"Delete the account {user.email} for good?", abort=True)
+    address = user.email
+    blocking = accounts.delete_user(user)
+    if blocking:
+        fail(
+            f"{address} is the only owner of {', '.join(blocking)}: "
+            "transfer ownership or delete those sites first"
+        )
+    audit.record("user.delete", f"user:{address}")
+    db.session.commit()
+    click.echo(f"deleted the account {address}")
+
+
 @sites_cli.command("list")
 @click.option("--status", type=click.Choice(["active", "suspended", "deleted"]))
 def list_sites(status: str | None) -> None:

@@ -12,7 +12,7 @@ from flask import current_app, url_for
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import bcrypt, db
-from ..models import Site, User
+from ..models import ApiToken, Membership, RecoveryCode, Site, User
 from ..models.common import utcnow
 from .mail import send_mail
 from .tokens import BadToken, issue_token, read_token, spend_token
@@ -158,10 +158,12 @@ def confirm_email(token: str) -> User:
 
 
 def send_reset(email: str) -> None:
-    """Mail a reset link if the address belongs to a confirmed account; otherwise do nothing.
-    The caller answers the same way either way."""
+    """Mail a reset link if the address belongs to an account; otherwise do nothing. The
+    caller answers the same way either way. Unconfirmed accounts get one too: someone may
+    have signed up with another person's address, and the link is how its real owner takes
+    the account over (see reset_password)."""
     user = find_user(email)
-    if user is None or not user.is_confirmed:
+    if user is None:
         return
     token = issue_token("reset", {"u": user.id, "v": user.auth_version}, single_use=True)
     link = url_for("home.reset_password", token=token, _external=True)
@@ -184,11 +186,47 @@ def user_for_reset(token: str) -> tuple[User, dict[str, Any]]:
 
 
 def reset_password(token: str, password: str) -> User:
-    """Spend the link, set the password, end every session; the caller commits."""
+    """Spend the link, set the password, end every session; the caller commits.
+
+    The link arrived at the account's address, which proves the mailbox: an unconfirmed
+    account becomes confirmed, and whatever its creator set up besides the password (a
+    second factor) is dropped, so a pre-registration of someone else's address is theirs
+    to take over."""
     user, data = user_for_reset(token)
     spend_token(data, RESET_MAX_AGE)
+    if not user.is_confirmed:
+        user.email_confirmed_at = utcnow()
+        user.totp_secret = None
+        user.totp_enabled_at = None
+        user.totp_last_step = None
+        db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     set_password(user, password)
     return user
+
+
+def delete_user(user: User) -> list[str]:
+    """Remove an account for good (operators). Refused, with the sites named, while it is the
+    only owner of a site that is not deleted: those need a new owner or deleting first.
+    Memberships, tokens and recovery codes go with it; pages keep their text without an
+    author. The caller commits."""
+    owned_alone = []
+    for membership in user.memberships:
+        if membership.role != "owner" or membership.site.status == "deleted":
+            continue
+        owners = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Membership)
+            .where(Membership.site_id == membership.site_id, Membership.role == "owner")
+        )
+        if owners <= 1:
+            owned_alone.append(membership.site.subdomain)
+    if owned_alone:
+        return sorted(owned_alone)
+    db.session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user.id))
+    db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    db.session.delete(user)
+    db.session.flush()
+    return []
 
 
 # Sign-in handoff from the apex to a tenant host ------------------------------------------
