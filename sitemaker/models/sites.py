@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .common import utcnow
+from .common import SingleLine, utcnow
 
 if TYPE_CHECKING:
     from .accounts import User
@@ -40,9 +40,9 @@ class Site(db.Model):
     # active_history: a change keeps the old value even when it was not loaded, so the
     # site-version board can move the counter of the name the site no longer answers to.
     subdomain: Mapped[str] = mapped_column(sa.String(63), unique=True, active_history=True)
-    title: Mapped[str] = mapped_column(sa.String(200))
-    tagline: Mapped[str] = mapped_column(sa.String(300), default="")
-    description: Mapped[str] = mapped_column(sa.String(500), default="")
+    title: Mapped[str] = mapped_column(SingleLine(200))
+    tagline: Mapped[str] = mapped_column(SingleLine(300), default="")
+    description: Mapped[str] = mapped_column(SingleLine(500), default="")
     theme: Mapped[str] = mapped_column(sa.String(40), default="plain")
     custom_css: Mapped[str] = mapped_column(sa.Text, default="")
     favicon: Mapped[str | None] = mapped_column(sa.String(100))

@@ -42,11 +42,11 @@ def human_bytes(n: int) -> str:
 @click.argument("email")
 def create_operator(email: str) -> None:
     """Make EMAIL an operator, creating the account (with a random password) when needed."""
-    from email_validator import EmailNotValidError, validate_email
+    from ..services.accounts import normalize_email
 
     try:
-        email = validate_email(email.strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError as error:
+        email = normalize_email(email)
+    except ValueError as error:
         fail(f"invalid email address: {error}")
     user = db.session.scalar(sa.select(User).where(User.email == email))
     if user is not None and user.is_operator:

@@ -29,13 +29,15 @@ class EmailTaken(Exception):
 
 
 def normalize_email(raw: str) -> str:
-    """The stored form of an address: validated, ASCII domain, lower-cased. ValueError with a
-    message for people otherwise."""
+    """The one stored form of an address, for accounts and invitations alike: validated by
+    email-validator, internationalised local parts allowed (they need SMTPUTF8 to be mailed),
+    the domain in its ASCII (IDNA) form, all lower-cased, so 'Kim@Bücher.de' and
+    'kim@xn--bcher-kva.de' are one account. ValueError with a message for people otherwise."""
     try:
-        result = validate_email(raw.strip(), check_deliverability=False, allow_smtputf8=False)
+        result = validate_email(raw.strip(), check_deliverability=False)
     except EmailNotValidError as error:
         raise ValueError(f"Enter a valid email address: {error}") from error
-    email = (result.ascii_email or result.normalized).lower()
+    email = f"{result.local_part}@{result.ascii_domain}".lower()
     if len(email) > 254:
         raise ValueError("That email address is too long.")
     return email
@@ -55,7 +57,10 @@ def password_error(password: str) -> str | None:
 
 
 def find_user(email: str) -> User | None:
-    email = email.strip().lower()
+    try:
+        email = normalize_email(email)
+    except ValueError:
+        email = email.strip().lower()
     # No stored address is this long or holds a NUL (which PostgreSQL refuses in a query).
     if not email or len(email) > 320 or "\x00" in email:
         return None
