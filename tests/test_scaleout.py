@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from sitemaker.extensions import db
 from sitemaker.models import Page, Site, User
+from sitemaker.models.common import utcnow
 from sitemaker.services.pages import create_page
 from tests import servers
 from tests.components import free_port, missing, port_open
@@ -29,7 +30,8 @@ def cluster(tmp_path_factory):
     seed_app = servers.prepare_database(url, REDIS_URL=REDIS_URL)
     with seed_app.app_context():
         site = Site(subdomain="acme", title="Acme")
-        operator = User(email="ops@example.org", password_hash="x", is_operator=True)
+        operator = User(email="ops@example.org", password_hash="x", is_operator=True,
+                        totp_secret="JBSWY3DPEHPK3PXP", totp_enabled_at=utcnow())  # fmt: skip
         db.session.add_all([site, operator])
         db.session.flush()
         page = create_page(site, "News", "Version one", slug="news", status="published")
@@ -75,7 +77,7 @@ def cookies_from(response, jar):
 
 def test_a_session_made_on_one_instance_works_on_the_other(cluster):
     jar = {}
-    cookie = servers.session_cookie(cluster["operator"])
+    cookie = servers.session_cookie(cluster["operator"], DOMAIN)
     path = f"/ops/sites/{cluster['site']}"
     # Instance one adds a CSRF token to the session it hands out...
     page = servers.request(cluster["one"].port, path, DOMAIN, headers={"Cookie": cookie})

@@ -35,9 +35,13 @@ class HostBoundSessionInterface(SecureCookieSessionInterface):
     """Signed cookie sessions whose signature covers the request's host."""
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        return self.serializer_for_host(app, session_host())
+
+    def serializer_for_host(self, app: Flask, host: str) -> URLSafeTimedSerializer | None:
+        """The serializer of `host`'s sessions (tests and tools mint cookies with it)."""
         serializer = super().get_signing_serializer(app)
         if serializer is not None:
-            serializer.salt = f"{self.salt}|{session_host()}".encode()
+            serializer.salt = f"{self.salt}|{host.lower()}".encode()
         return serializer
 
 
