@@ -59,7 +59,7 @@ HIDDEN = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)">')
 
 
 def handoff_form(response) -> tuple[str, dict] | None:
-    """The action and fields of the apex's handoff page, which a browser submits by script."""
+    """The action and fields of the tenant's handoff page, which a browser submits by script."""
     if response.status_code != 200 or "data-handoff" not in response.get_data(as_text=True):
         return None
     page = response.get_data(as_text=True)
@@ -76,7 +76,7 @@ def follow(client: FlaskClient, response, limit: int = 10):
         form = handoff_form(response)
         if form is not None:
             parts = urlsplit(form[0])
-            base = f"{parts.scheme}://{parts.netloc}"
+            base = f"{parts.scheme}://{parts.netloc}" if parts.netloc else _base_of(response)
             visited.append("POST " + base + parts.path)
             response = client.post(parts.path, data=form[1], base_url=base)
         elif response.status_code in (301, 302, 303, 307, 308):

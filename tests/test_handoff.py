@@ -49,9 +49,10 @@ def test_whole_flow_signup_confirm_create_site_admin_signout(app, client):
     assert "My Garden" in landed.get_data(as_text=True)
     assert visited[0] == "http://garden.example.test/admin/"
     assert visited[1].startswith("http://example.test/handoff?site=garden&next=/admin/&state=")
-    # The token travels in a POST body (the apex page's form), never in a URL.
-    assert visited[2] == "POST http://garden.example.test/admin/session"
-    assert visited[3] == "http://garden.example.test/admin/"
+    # A GET shows a same-origin form; only its POST (with a CSRF token) spends the token.
+    assert visited[2].startswith("http://garden.example.test/admin/session?token=")
+    assert visited[3] == "POST http://garden.example.test/admin/session"
+    assert visited[4] == "http://garden.example.test/admin/"
 
     # Two host-only sessions, one per host.
     apex_cookie = client.get_cookie("session", domain="example.test")
@@ -132,18 +133,29 @@ def test_signed_in_non_member_gets_403_at_the_apex_and_on_the_tenant(
     assert response.status_code == 403
 
 
-def start_handoff(client, tenant: str = ALICE, next_path: str = "/admin/") -> tuple[str, dict]:
+def start_handoff(client, tenant: str = ALICE, next_path: str = "/admin/") -> tuple[str, str]:
     """What the browser does before the exchange: the tenant host sets a state in its session
-    and sends it to the apex, whose page holds the form to post. Returns (state, fields)."""
+    and sends it to the apex, which sends it back with a token. Returns (state, token)."""
     to_apex = client.get(next_path, base_url=tenant)
     assert to_apex.status_code == 302, to_apex.get_data(as_text=True)
     location = urlsplit(to_apex.headers["Location"])
     state = parse_qs(location.query)["state"][0]
-    page = client.get(f"{location.path}?{location.query}", base_url=APEX)
-    assert page.headers["Cache-Control"] == "no-store"
+    back = client.get(f"{location.path}?{location.query}", base_url=APEX)
+    assert back.status_code == 302
+    location = urlsplit(back.headers["Location"])
+    assert f"{location.scheme}://{location.netloc}{location.path}" == f"{tenant}/admin/session"
+    return state, parse_qs(location.query)["token"][0]
+
+
+def exchange(client, token: str, tenant: str = ALICE, next_path: str = "/admin/"):
+    """The browser opens the exchange page and its script posts the form (CSRF token
+    included): what any page that sends a browser to /admin/session?token=... causes."""
+    page = client.get("/admin/session", query_string={"token": token, "next": next_path},
+                      base_url=tenant)  # fmt: skip
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     action, fields = handoff_form(page)
-    assert action == f"{tenant}/admin/session"
-    return state, fields
+    assert action == "/admin/session" and fields["token"] == token
+    return client.post(action, data=fields, base_url=tenant)
 
 
 def with_state(client, state: str, tenant: str = ALICE):
@@ -157,53 +169,52 @@ def test_handoff_token_is_single_use_and_bound_to_its_site(app, client, make_use
     make_site("alice", owner=user)
     make_site("bob", owner=user)
     signin(client, "twice@example.org", PASSWORD)
-    state, fields = start_handoff(client)
+    state, token = start_handoff(client)
 
     # The same token on bob's host: refused.
-    wrong_site = with_state(app.test_client(), state, BOB).post(
-        "/admin/session", data=fields, base_url=BOB
-    )
+    wrong_site = exchange(with_state(app.test_client(), state, BOB), token, BOB)
     assert wrong_site.status_code == 400
     assert "another site" in wrong_site.get_data(as_text=True)
 
-    assert client.post("/admin/session", data=fields, base_url=ALICE).status_code == 302
-    reused = with_state(app.test_client(), state).post(
-        "/admin/session", data=fields, base_url=ALICE
-    )
+    assert exchange(client, token).status_code == 302
+    reused = exchange(with_state(app.test_client(), state), token)
     assert reused.status_code == 400
     assert "already been used" in reused.get_data(as_text=True)
 
-    tampered = with_state(app.test_client(), state).post(
-        "/admin/session", data={"token": fields["token"][:-4] + "AAAA"}, base_url=ALICE
-    )
+    tampered = exchange(with_state(app.test_client(), state), token[:-4] + "AAAA")
     assert tampered.status_code == 400
-    missing = with_state(app.test_client(), state).post("/admin/session", base_url=ALICE)
+    missing = exchange(with_state(app.test_client(), state), "")
     assert missing.status_code == 400
 
 
 def test_the_exchange_is_a_post_bound_to_the_browser_that_started_it(
     app, client, make_user, make_site
 ):
-    """Login CSRF: an attacker member of alice mints a token for their own account and makes
-    the victim's browser submit it. It is bound to the attacker's state, not the victim's."""
+    """Login CSRF: an attacker member of alice mints a token for their own account and sends
+    the victim's browser to the exchange. It is bound to the attacker's state, not the
+    victim's, and opening the exchange page alone signs nobody in."""
     make_site("alice", owner=make_user("attacker@example.org"))
     signin(client, "attacker@example.org", PASSWORD)
-    _attacker_state, fields = start_handoff(client)
+    _attacker_state, token = start_handoff(client)
 
     victim = app.test_client()
-    # A GET with the token in the URL (the old way) does nothing.
-    assert victim.get(f"/admin/session?token={fields['token']}", base_url=ALICE).status_code == 405
-    # The victim's browser has no state for alice: refused.
-    refused = victim.post("/admin/session", data=fields, base_url=ALICE)
+    page = victim.get(f"/admin/session?token={token}", base_url=ALICE)
+    assert page.status_code == 200 and "Continue to the dashboard" in page.get_data(as_text=True)
+    assert victim.get("/admin/", base_url=ALICE).status_code == 302  # the GET did nothing
+    # A cross-site form posting the token has no CSRF token of this host: refused.
+    forged = victim.post("/admin/session", data={"token": token}, base_url=ALICE)
+    assert forged.status_code == 400
+    # The page's own form (as its script sends it) has no state for alice: refused.
+    refused = exchange(victim, token)
     assert refused.status_code == 400
     assert "started in another browser" in refused.get_data(as_text=True)
     # Nor when the victim started a handoff of its own (another state).
     assert victim.get("/admin/", base_url=ALICE).status_code == 302
-    refused = victim.post("/admin/session", data=fields, base_url=ALICE)
+    refused = exchange(victim, token)
     assert refused.status_code == 400
     assert victim.get("/admin/", base_url=ALICE).status_code == 302  # nobody signed in
     # The attacker's own browser could still use it: the token itself was fine.
-    assert client.post("/admin/session", data=fields, base_url=ALICE).status_code == 302
+    assert exchange(client, token).status_code == 302
 
 
 def test_an_apex_session_cookie_is_no_session_on_a_tenant_host(app, client, make_user, make_site):
@@ -237,15 +248,15 @@ def test_expired_or_outdated_handoff_token_is_refused(
     user = make_user("late@example.org")
     make_site("alice", owner=user)
     signin(client, "late@example.org", PASSWORD)
-    _state, fields = start_handoff(client)
+    _state, token = start_handoff(client)
     monkeypatch.setattr(accounts, "HANDOFF_MAX_AGE", -1)
-    expired = client.post("/admin/session", data=fields, base_url=ALICE)
+    expired = exchange(client, token)
     assert expired.status_code == 400 and "expired" in expired.get_data(as_text=True)
     monkeypatch.undo()
 
-    _state, fields = start_handoff(client)
+    _state, token = start_handoff(client)
     submit(client, "/signout", {}, form_path="/")  # ends every session before the token is used
-    outdated = client.post("/admin/session", data=fields, base_url=ALICE)
+    outdated = exchange(client, token)
     assert outdated.status_code == 400 and "no longer valid" in outdated.get_data(as_text=True)
 
 
@@ -267,13 +278,15 @@ def test_handoff_only_ever_returns_to_an_admin_path(
     make_site("alice", owner=user)
     signin(client, "nav@example.org", PASSWORD)
     with_state(client, "s1")
-    page = client.get(
+    to_tenant = client.get(
         "/handoff", query_string={"site": "alice", "next": next_value, "state": "s1"},
         base_url=APEX,
     )  # fmt: skip
+    parts = urlsplit(to_tenant.headers["Location"])
+    assert parts.netloc == "alice.example.test"
+    page = client.get(f"{parts.path}?{parts.query}", base_url=ALICE)
     action, fields = handoff_form(page)
-    assert urlsplit(action).netloc == "alice.example.test"
-    response = client.post("/admin/session", data=fields, base_url=ALICE)
+    response = client.post(action, data=fields, base_url=ALICE)
     assert response.status_code == 302
     assert response.headers["Location"] == lands_on
 
@@ -314,7 +327,7 @@ def test_handoff_accepts_the_site_name_in_any_case(client, make_user, make_site)
     make_site("alice", owner=user)
     signin(client, "case@example.org", PASSWORD)
     response = client.get("/handoff?site=ALICE&state=x", base_url=APEX)
-    assert handoff_form(response)[0] == "http://alice.example.test/admin/session"
+    assert response.headers["Location"].startswith("http://alice.example.test/admin/session?")
     # Without a state (a link made by hand), the tenant host starts the handoff itself.
     response = client.get("/handoff?site=ALICE", base_url=APEX)
     assert response.headers["Location"] == "http://alice.example.test/admin/"

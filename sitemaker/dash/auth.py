@@ -8,19 +8,24 @@ sending the browser to the apex, this host puts a random `state` in its own sess
 (host-only, HttpOnly, signed for this host) and names it in the handoff URL; the apex binds
 the token to it, and the exchange accepts a token only when its state is the one in this
 browser's session. An attacker can mint tokens for their own account, but only bound to
-states of their own browser, which no other browser's session holds. The exchange is a POST
-(the apex page submits it), so the token never sits in a URL, a log or a Referer; it needs
-no CSRF token of its own because the state binding is exactly that check."""
+states of their own browser, which no other browser's session holds.
+
+The exchange itself is a POST with this host's CSRF token: the apex redirects to
+GET /admin/session?token=..., which only shows a tiny same-origin page whose form
+static/dash/handoff.js submits (the CSP allows no inline script; without script, a button).
+A GET never spends the token, so link scanners and prefetchers cannot use it up. The form is
+same-origin because a cross-site POST from the apex would not carry this host's SameSite=Lax
+cookie wherever the apex and the tenant are different sites (*.localhost in development)."""
 
 from __future__ import annotations
 
 import secrets
 
-from flask import abort, g, redirect, request, session, url_for
+from flask import abort, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from ..errors import render_error, wants_json
-from ..extensions import csrf, db
+from ..extensions import db
 from ..services import accounts
 from ..services.permissions import membership_for
 from ..services.redirects import safe_next
@@ -55,10 +60,19 @@ def require_member():
     return None
 
 
-@bp.route("/session", methods=["POST"], endpoint="session")
-@csrf.exempt  # the state bound into the token is this form's CSRF check (module docstring)
+@bp.route("/session", methods=["GET", "POST"], endpoint="session")
 def session_exchange():
-    """Exchange a handoff token from the apex for a session on this host."""
+    """Exchange a handoff token from the apex for a session on this host (POST; a GET only
+    shows the form that posts it)."""
+    if request.method == "GET":
+        body = render_template(
+            "dash/handoff.html",
+            site=g.site,
+            token=request.args.get("token", "")[:2000],
+            next_path=safe_next(request.args.get("next"), prefix="/admin/") or "/admin/",
+        )
+        # The page holds a live token: no cache may keep it.
+        return body, 200, {"Cache-Control": "no-store"}
     state = session.pop(HANDOFF_STATE, None)
     try:
         user = accounts.redeem_handoff(request.form.get("token", ""), g.site, state)

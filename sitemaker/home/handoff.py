@@ -2,14 +2,13 @@
 
 A tenant host without a session sends the browser here with a random `state` it has put in
 its own session. Once signed in on the apex (both factors) and a member of the site, the
-browser gets a small page whose form POSTs a one-minute, single-use token bound to that state
-to the tenant host, which exchanges it for its own host-only session (dash.session; why this
-resists login CSRF is written there). home/handoff.js submits the form at once; without
-script, the person presses the button."""
+browser goes back with a one-minute, single-use token bound to that state, which the tenant
+host exchanges for its own host-only session (dash.session; why this resists login CSRF is
+written there)."""
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
 from ..errors import render_error
@@ -43,9 +42,12 @@ def handoff():
         # Only the tenant host starts a handoff (it sets the state): go there first.
         return redirect(url_for("dash.overview", site_subdomain=site.subdomain, _external=True))
     token = accounts.issue_handoff(current_user, site, state)
-    action = url_for("dash.session", site_subdomain=site.subdomain, _external=True)
-    body = render_template(
-        "home/handoff.html", site=site, action=action, token=token, next_path=next_path
+    return redirect(
+        url_for(
+            "dash.session",
+            site_subdomain=site.subdomain,
+            token=token,
+            next=next_path,
+            _external=True,
+        )
     )
-    # The page holds a live token: no cache may keep it.
-    return body, 200, {"Cache-Control": "no-store"}
