@@ -185,18 +185,26 @@ def test_turning_it_off_needs_the_password_and_a_code(app, client, make_user):
     bad = submit(
         client,
         "/account/security/disable",
-        {"password": "not it", "code": code},
+        {"off-password": "not it", "off-code": code},
         form_path="/account/security",
     )
     assert bad.status_code == 400 and "That password is not right" in bad.get_data(as_text=True)
     assert user_row(app, "off@example.org").has_two_factor
     user = user_row(app, "off@example.org")
+    wrong = submit(
+        client,
+        "/account/security/disable",
+        {"off-password": PASSWORD, "off-code": "999999"},
+        form_path="/account/security",
+    )
+    assert wrong.status_code == 400 and "not right" in wrong.get_data(as_text=True)
+    assert user_row(app, "off@example.org").has_two_factor
     # The code of the next time step (the one just typed was spent when turning it on).
     later = pyotp.TOTP(secret).at(time.time() + 30)
     ok = submit(
         client,
         "/account/security/disable",
-        {"password": PASSWORD, "code": later},
+        {"off-password": PASSWORD, "off-code": later},
         form_path="/account/security",
     )
     assert ok.status_code == 302, ok.get_data(as_text=True)
@@ -233,3 +241,24 @@ def test_odd_codes_are_a_clear_no(app, client, make_user, code):
     text = response.get_data(as_text=True)
     assert "not right" in text or "Enter the code" in text or "Field cannot be longer" in text
     assert not signed_in(client)
+
+
+def test_new_recovery_codes_replace_the_old_ones(app, client, make_user):
+    make_user("renew@example.org")
+    signin(client, "renew@example.org", PASSWORD)
+    secret, old_codes = turn_on(app, client)
+    page = client.get("/account/security", base_url=APEX).get_data(as_text=True)
+    assert "10 recovery codes are left" in page and old_codes[0] not in page
+    renewed = submit(
+        client,
+        "/account/security/recovery-codes",
+        {"renew-code": pyotp.TOTP(secret).at(time.time() + 30)},
+        form_path="/account/security",
+    )
+    assert renewed.status_code == 200
+    new_codes = CODE_LIST.findall(renewed.get_data(as_text=True))
+    assert len(new_codes) == 10 and not set(new_codes) & set(old_codes)
+    submit(client, "/signout", {}, form_path="/account")
+    signin(client, "renew@example.org", PASSWORD)
+    assert code_step(client, old_codes[0]).status_code == 200
+    assert code_step(client, new_codes[0]).status_code == 302

@@ -26,14 +26,16 @@ class DisableForm(CodeForm):
 
 def _security_page(status: int = 200, **context):
     user = current_user
-    context.setdefault("form", CodeForm())
+    # Forms not submitted this time start empty (a code typed once is spent).
+    context.setdefault("form", CodeForm(formdata=None))
     if user.totp_secret and not user.has_two_factor:
         context.setdefault("qr", two_factor.qr_data_uri(user))
     body = render_template(
         "home/account_security.html",
         user=user,
         left=two_factor.recovery_codes_left(user) if user.has_two_factor else 0,
-        disable_form=context.pop("disable_form", DisableForm()),
+        disable_form=context.pop("disable_form", DisableForm(formdata=None, prefix="off")),
+        codes_form=context.pop("codes_form", CodeForm(formdata=None, prefix="renew")),
         start_form=PostForm(),
         **context,
     )
@@ -95,7 +97,7 @@ def two_factor_enable():
 @login_required
 @code_attempts_signed_in
 def two_factor_new_codes():
-    form = CodeForm()
+    form = CodeForm(prefix="renew")
     if not current_user.has_two_factor:
         return redirect(url_for("home.account_security"))
     if form.validate_on_submit() and two_factor.check_code(current_user, form.code.data):
@@ -112,7 +114,7 @@ def two_factor_new_codes():
 @login_required
 @code_attempts_signed_in
 def two_factor_disable():
-    form = DisableForm()
+    form = DisableForm(prefix="off")
     user = current_user._get_current_object()
     if not user.has_two_factor:
         return redirect(url_for("home.account_security"))
