@@ -96,7 +96,7 @@ def write_page(page: Page, live_server: LiveServer, subdomain: str, title: str, 
     expect(page.get_by_role("status").first).to_contain_text("created")
 
 
-def turn_on_two_factor(page: Page, live_server: LiveServer) -> tuple[str, list[str]]:
+def turn_on_two_factor(page: Page, live_server: LiveServer, shot=None) -> tuple[str, list[str]]:
     """From the account page: set up, read the key as an authenticator app would (the QR
     code holds the same), type its code. Returns the key and the recovery codes shown."""
     page.goto(live_server.apex + "/account")
@@ -104,6 +104,8 @@ def turn_on_two_factor(page: Page, live_server: LiveServer) -> tuple[str, list[s
     page.get_by_role("button", name="Set up two-factor sign-in").click()
     expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
     secret = page.locator("#totp-secret").inner_text()
+    if shot is not None:
+        shot(page, "two-factor-setup")
     page.get_by_label("Code").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Turn on two-factor sign-in").click()
     expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()

@@ -13,7 +13,7 @@ def test_two_factor_sign_in_with_a_code_and_with_a_recovery_code(
 ):
     page = context.new_page()
     account, subdomain = owner_with_site(page, live_server, "Locked Garden")
-    secret, codes = turn_on_two_factor(page, live_server)
+    secret, codes = turn_on_two_factor(page, live_server, shot)
     expect(page.get_by_role("status").first).to_contain_text("Two-factor sign-in is on")
     shot(page, "recovery-codes")
 
