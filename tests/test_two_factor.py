@@ -262,3 +262,33 @@ def test_new_recovery_codes_replace_the_old_ones(app, client, make_user):
     signin(client, "renew@example.org", PASSWORD)
     assert code_step(client, old_codes[0]).status_code == 200
     assert code_step(client, new_codes[0]).status_code == 302
+
+
+def test_setup_needs_a_confirmed_address_and_the_qr_code_fits_the_csp(app, client, make_user):
+    make_user("fresh@example.org", email_confirmed_at=None)
+    signin(client, "fresh@example.org", PASSWORD)
+    response = submit(client, "/account/security/setup", {}, form_path="/account/security")
+    assert response.status_code == 302
+    page = client.get("/account/security", base_url=APEX)
+    assert "Confirm your email address before turning on" in page.get_data(as_text=True)
+    assert user_row(app, "fresh@example.org").totp_secret is None
+    # The QR code is a data: image, which the apex's CSP allows (and no script draws it).
+    assert "img-src 'self' https: data:" in page.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/account/security/enable", {"code": "123456"}),
+        ("/account/security/recovery-codes", {"renew-code": "123456"}),
+        ("/account/security/disable", {"off-password": PASSWORD, "off-code": "1"}),
+    ],
+)
+def test_account_security_posts_without_setup_are_harmless(app, client, make_user, path, data):
+    make_user("none@example.org")
+    signin(client, "none@example.org", PASSWORD)
+    response = submit(client, path, data, form_path="/account/security")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/account/security"
+    assert not user_row(app, "none@example.org").has_two_factor
+    assert client.post(path, data=data, base_url=APEX).status_code == 400  # no CSRF token

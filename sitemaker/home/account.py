@@ -79,6 +79,9 @@ def two_factor_setup():
 @code_attempts_signed_in
 def two_factor_enable():
     form = CodeForm()
+    if current_user.has_two_factor or not current_user.totp_secret:
+        flash("Start the setup first.", "error")
+        return redirect(url_for("home.account_security"))
     if not form.validate_on_submit():
         return _security_page(400, form=form)
     try:
