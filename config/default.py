@@ -67,6 +67,13 @@ ASSETS_DEBUG = False
 # email typed). Read on every request, so a config file can tighten or loosen them.
 RATELIMIT_AUTH = "10 per minute;100 per hour"
 RATELIMIT_AUTH_ACCOUNT = "5 per minute;30 per hour"
+# Failed sign-ins to one account from browsers that never signed in to it, from any address
+# (a slowdown of spread-out guessing; the owner's own browser is never counted).
+RATELIMIT_SIGNIN_UNKNOWN = "20 per minute;100 per hour"
+# Second-factor codes typed per account (sign-in, and turning it on or off).
+RATELIMIT_TWO_FACTOR = "5 per minute;20 per hour"
+# The name authenticator apps show next to the account.
+TOTP_ISSUER = "sitemaker"
 
 # Structured JSON log lines (production turns this on).
 LOG_JSON = False

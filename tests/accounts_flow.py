@@ -3,6 +3,7 @@ following redirects across hosts one hop at a time."""
 
 from __future__ import annotations
 
+import html
 import re
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -53,16 +54,39 @@ def link_in(message, kind: str) -> str:
     return match.group(1)
 
 
+HANDOFF_FORM = re.compile(r'<form method="post" action="([^"]+)" id="handoff"')
+HIDDEN = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)">')
+
+
+def handoff_form(response) -> tuple[str, dict] | None:
+    """The action and fields of the tenant's handoff page, which a browser submits by script."""
+    if response.status_code != 200 or "data-handoff" not in response.get_data(as_text=True):
+        return None
+    page = response.get_data(as_text=True)
+    match = HANDOFF_FORM.search(page)
+    assert match, page
+    return html.unescape(match.group(1)), {k: html.unescape(v) for k, v in HIDDEN.findall(page)}
+
+
 def follow(client: FlaskClient, response, limit: int = 10):
-    """Follow redirects across hosts, one request per hop, like a browser; returns the last
-    response and the URLs visited."""
+    """Follow redirects across hosts, one request per hop, like a browser (submitting the
+    handoff page as its script does); returns the last response and the URLs visited."""
     visited = []
-    while response.status_code in (301, 302, 303, 307, 308) and limit:
-        parts = urlsplit(response.headers["Location"])
-        base = f"{parts.scheme}://{parts.netloc}" if parts.netloc else _base_of(response)
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        visited.append(base + path)
-        response = client.get(path, base_url=base)
+    while limit:
+        form = handoff_form(response)
+        if form is not None:
+            parts = urlsplit(form[0])
+            base = f"{parts.scheme}://{parts.netloc}" if parts.netloc else _base_of(response)
+            visited.append("POST " + base + parts.path)
+            response = client.post(parts.path, data=form[1], base_url=base)
+        elif response.status_code in (301, 302, 303, 307, 308):
+            parts = urlsplit(response.headers["Location"])
+            base = f"{parts.scheme}://{parts.netloc}" if parts.netloc else _base_of(response)
+            path = parts.path + (f"?{parts.query}" if parts.query else "")
+            visited.append(base + path)
+            response = client.get(path, base_url=base)
+        else:
+            break
         limit -= 1
     return response, visited
 

@@ -328,11 +328,15 @@ def self_signed(certs: Path, names: dict[str, list[str]]) -> None:
         )  # fmt: skip
 
 
-def session_cookie(user_id: str) -> str:
-    """A Flask-Login session signed with the servers' SECRET_KEY, as sign-in would leave it."""
+def session_cookie(user_id: str, host: str) -> str:
+    """A Flask-Login session signed with the servers' SECRET_KEY for `host` (sessions are
+    bound to the host that issued them), as sign-in there would leave it."""
     from flask import Flask
+
+    from sitemaker.services.sessions import HostBoundSessionInterface
 
     signer = Flask("cookie-minter")
     signer.secret_key = SECRET_KEY
-    serializer = signer.session_interface.get_signing_serializer(signer)
-    return "session=" + serializer.dumps({"_user_id": user_id, "_fresh": True})
+    serializer = HostBoundSessionInterface().serializer_for_host(signer, host)
+    session = {"_user_id": user_id, "_fresh": True, "_signed_in_here": True}
+    return "session=" + serializer.dumps(session)

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from tests.accounts_flow import APEX, csrf_token
+from tests.accounts_flow import APEX, csrf_token, submit
 from tests.components import redis_url
 from tests.conftest import PASSWORD
 
@@ -40,17 +40,59 @@ def test_signin_per_address_limit_answers_429_with_when_to_retry(make_app, make_
     assert client.get("/signin", base_url=APEX).status_code == 200
 
 
-def test_per_account_limit_holds_across_addresses(make_app, make_user):
+def test_failures_count_per_account_and_address_pair(make_app, make_user):
     app = make_app(RATELIMIT_AUTH="100 per minute", RATELIMIT_AUTH_ACCOUNT="2 per minute")
     make_user("target@example.org")
-    client = app.test_client()
-    assert post_signin(client, "target@example.org", "198.51.100.1").status_code == 200
-    assert post_signin(client, "TARGET@example.org", "198.51.100.2").status_code == 200
-    blocked = post_signin(client, " target@example.org", "198.51.100.3", password=PASSWORD)
+    attacker = app.test_client()
+    assert post_signin(attacker, "target@example.org", "198.51.100.1").status_code == 200
+    assert post_signin(attacker, "TARGET@example.org", "198.51.100.1").status_code == 200
+    blocked = post_signin(attacker, " target@example.org", "198.51.100.1", password=PASSWORD)
     assert blocked.status_code == 429
     assert "Try again in" in blocked.get_data(as_text=True)
     # Someone else's account from the same address is fine.
-    assert post_signin(client, "other@example.org", "198.51.100.3").status_code == 200
+    assert post_signin(attacker, "other@example.org", "198.51.100.1").status_code == 200
+
+
+def test_an_attackers_failures_do_not_lock_the_owner_out(make_app, make_user):
+    """Failing on purpose from other addresses holds back those addresses; the owner's own
+    address signs in. Failures spread over many addresses (beyond the pair limit) slow down
+    browsers that never signed in to the account, never the owner's own browser."""
+    app = make_app(
+        RATELIMIT_AUTH="100 per minute",
+        RATELIMIT_AUTH_ACCOUNT="3 per minute",
+        RATELIMIT_SIGNIN_UNKNOWN="5 per minute",
+    )
+    make_user("victim@example.org")
+    owner = app.test_client()
+    # The owner signed in once before from this browser (it keeps a device cookie).
+    assert post_signin(owner, "victim@example.org", "192.0.2.10", PASSWORD).status_code == 302
+    assert owner.get_cookie("sitemaker_device", domain="example.test") is not None
+    submit(owner, "/signout", {}, form_path="/")
+
+    attacker = app.test_client()
+    codes = [
+        post_signin(attacker, "victim@example.org", f"203.0.113.{i % 3}").status_code
+        for i in range(9)
+    ]
+    assert codes[:5] == [200] * 5 and codes[5:] == [429] * 4
+    # The owner, from their own address and browser, still signs in at once.
+    assert post_signin(owner, "victim@example.org", "192.0.2.10", PASSWORD).status_code == 302
+    assert owner.get("/sites", base_url=APEX).status_code == 200
+    # A new browser at a fresh address is slowed down while the attack lasts, not the owner.
+    assert post_signin(app.test_client(), "victim@example.org", "192.0.2.99").status_code == 429
+    # A forged or foreign device cookie counts for nothing.
+    forged = app.test_client()
+    forged.set_cookie("sitemaker_device", "forged", domain="example.test")
+    assert post_signin(forged, "victim@example.org", "192.0.2.98", PASSWORD).status_code == 429
+
+
+def test_a_successful_signin_costs_no_attempt(make_app, make_user):
+    app = make_app(RATELIMIT_AUTH="100 per minute", RATELIMIT_AUTH_ACCOUNT="2 per minute")
+    make_user("often@example.org")
+    client = app.test_client()
+    for _ in range(4):
+        assert post_signin(client, "often@example.org", "192.0.2.5", PASSWORD).status_code == 302
+        submit(client, "/signout", {}, form_path="/")
 
 
 @pytest.mark.parametrize(

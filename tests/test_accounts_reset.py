@@ -1,5 +1,5 @@
-"""Password reset: same answer for every address, mail only to confirmed ones, single-use
-links, and a new password ends every other session."""
+"""Password reset: same answer for every address, single-use links, a new password ends
+every other session, and a reset takes over an unconfirmed (perhaps squatted) account."""
 
 from __future__ import annotations
 
@@ -27,8 +27,37 @@ def test_reset_answers_the_same_whether_or_not_the_address_exists(app: Flask, cl
         pages[email] = response.get_data(as_text=True).replace(email, "EMAIL")
     assert len(set(pages.values())) == 1
     assert "a link to choose a new password is on its way" in pages["kim@example.org"]
-    # Only the confirmed account got mail.
-    assert [m["To"] for m in mails(app.config["MAIL_OUTBOX"])] == ["kim@example.org"]
+    # Both accounts got mail (an unconfirmed one may be a squatter's: see below).
+    sent = [m["To"] for m in mails(app.config["MAIL_OUTBOX"])]
+    assert sent == ["kim@example.org", "unconfirmed@example.org"]
+
+
+def test_the_real_owner_takes_over_a_pre_registered_address(app: Flask, client, make_user):
+    """Someone signs up with another person's address and never confirms it. The real
+    person is told the account exists; a reset reaches their mailbox, confirms the address,
+    shuts the squatter out and drops whatever second factor the squatter had set."""
+    squatter = app.test_client()
+    submit(squatter, "/signup", {"email": "real@example.org", "password": "squatter's password"})
+    with app.app_context():
+        row = db.session.scalar(db.select(User).where(User.email == "real@example.org"))
+        row.totp_secret, row.totp_enabled_at = "JBSWY3DPEHPK3PXP", row.created_at
+        db.session.commit()
+    assert squatter.get("/sites", base_url=APEX).status_code == 200
+
+    taken = submit(client, "/signup", {"email": "real@example.org", "password": NEW_PASSWORD})
+    assert "already exists" in taken.get_data(as_text=True)
+    reset(client, "real@example.org")
+    link = link_in(mails(app.config["MAIL_OUTBOX"])[-1], "reset")
+    done = submit(client, link, {"password": NEW_PASSWORD})
+    assert done.status_code == 302 and done.headers["Location"] == "/sites"
+    assert client.get("/sites", base_url=APEX).status_code == 200
+    with app.app_context():
+        row = db.session.scalar(db.select(User).where(User.email == "real@example.org"))
+        assert row.is_confirmed and not row.has_two_factor and row.totp_secret is None
+    # The squatter's session and password are gone.
+    assert squatter.get("/sites", base_url=APEX).status_code == 302
+    again = signin(app.test_client(), "real@example.org", "squatter's password")
+    assert again.status_code == 200
 
 
 def test_reset_link_sets_password_once_and_ends_other_sessions(

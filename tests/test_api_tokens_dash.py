@@ -7,7 +7,7 @@ import re
 import sqlalchemy as sa
 
 from sitemaker.extensions import db
-from sitemaker.models import ApiToken
+from sitemaker.models import ApiToken, Membership
 from tests.api_helpers import bearer, make_token_fixture  # noqa: F401  (make_token)
 from tests.dash_helpers import csrf_from
 
@@ -84,7 +84,6 @@ def test_members_see_and_revoke_only_their_own(
     site = make_site("acme", owner=owner)
     make_token(site, owner, name="Owner's script")
     login(client, author, "acme")
-    from sitemaker.models import Membership
 
     with app.app_context():
         db.session.add(Membership(site_id=site.id, user_id=author.id, role="author"))
@@ -110,3 +109,84 @@ def test_strangers_are_refused(client, make_user, make_site, login):
     assert client.get("/admin/tokens", subdomain="acme").status_code == 403
     anonymous = client.__class__(client.application)
     assert anonymous.get("/admin/tokens", subdomain="acme").status_code == 302
+
+
+def test_removing_a_member_revokes_their_tokens_for_good(
+    app, client, make_user, make_site, make_token, login
+):
+    from tests.api_helpers import Api
+
+    owner, editor = make_user("boss@example.org"), make_user("leaver@example.org")
+    site = make_site("acme", owner=owner)
+    token = make_token(site, editor, role="editor", name="Leaver's sync")
+    api = Api(app.test_client(), "acme", token)
+    assert api.get("/pages").status_code == 200
+
+    login(client, owner, "acme")
+    with app.app_context():
+        member_id = db.session.scalar(
+            sa.select(Membership.id).where(Membership.user_id == editor.id)
+        )
+    csrf = csrf_from(client, "/admin/members", "acme")
+    removed = client.post(
+        f"/admin/members/{member_id}/remove", subdomain="acme", data={"csrf_token": csrf}
+    )
+    assert removed.status_code == 302
+    with app.app_context():
+        row = db.session.scalar(sa.select(ApiToken).where(ApiToken.user_id == editor.id))
+        assert row.revoked_at is not None
+
+    # Invited and joined again: the old token stays dead.
+    with app.app_context():
+        db.session.add(Membership(site_id=site.id, user_id=editor.id, role="editor"))
+        db.session.commit()
+    assert api.get("/pages").status_code == 401
+
+
+def test_owners_see_and_revoke_every_members_tokens(
+    app, client, make_user, make_site, make_token, login
+):
+    owner, author = make_user("owner1@example.org"), make_user("writer@example.org")
+    admin = make_user("admin1@example.org")
+    site = make_site("acme", owner=owner)
+    make_token(site, author, role="author", name="Writer's phone")
+    make_token(site, admin, role="admin", name="Admin's script")
+    with app.app_context():
+        writers = db.session.scalar(sa.select(ApiToken).where(ApiToken.user_id == author.id))
+
+    # An admin sees only their own tokens, and cannot revoke the writer's.
+    login(client, admin, "acme")
+    page = client.get("/admin/tokens", subdomain="acme")
+    assert b"Writer&#39;s phone" not in page.data and b"Every member" not in page.data
+    csrf = csrf_from(client, "/admin/tokens", "acme")
+    refused = client.post(
+        f"/admin/tokens/{writers.id}/revoke", subdomain="acme", data={"csrf_token": csrf}
+    )
+    assert refused.status_code == 404
+
+    login(client, owner, "acme")
+    page = client.get("/admin/tokens", subdomain="acme").get_data(as_text=True)
+    everyone = page[page.index('id="all-tokens"') :]
+    assert "writer@example.org" in everyone and "Writer&#39;s phone" in everyone
+    assert "admin1@example.org" in everyone and "Admin&#39;s script" in everyone
+    csrf = csrf_from(client, "/admin/tokens", "acme")
+    revoked = client.post(
+        f"/admin/tokens/{writers.id}/revoke", subdomain="acme", data={"csrf_token": csrf}
+    )
+    assert revoked.status_code == 302
+    with app.app_context():
+        assert db.session.get(ApiToken, writers.id).revoked_at is not None
+        others = db.session.scalar(sa.select(ApiToken).where(ApiToken.user_id == admin.id))
+        assert others.revoked_at is None
+    # Another site's token id is a 404 even for an owner.
+    other = make_site("other", owner=make_user())
+    make_token(other, owner, role="author", name="elsewhere")
+    with app.app_context():
+        foreign = db.session.scalar(sa.select(ApiToken).where(ApiToken.name == "elsewhere"))
+    csrf = csrf_from(client, "/admin/tokens", "acme")
+    assert (
+        client.post(
+            f"/admin/tokens/{foreign.id}/revoke", subdomain="acme", data={"csrf_token": csrf}
+        ).status_code
+        == 404
+    )

@@ -176,3 +176,51 @@ def test_stats(app, runner, make_site, make_user, make_page):
         "pages: 1",
         "media files: 1 (2.0 KB)",
     ]
+
+
+def test_users_delete_removes_the_account_and_what_hangs_on_it(
+    app, runner, make_user, make_site, make_page
+):
+    from sitemaker.models import ApiToken, Membership
+
+    squatter = make_user("squatted@example.org", email_confirmed_at=None)
+    owner = make_user("keeper@example.org")
+    site = make_site("shared", owner=owner)
+    with app.app_context():
+        db.session.add(Membership(site_id=site.id, user_id=squatter.id, role="editor"))
+        db.session.add(
+            ApiToken(site_id=site.id, user_id=squatter.id, name="t", token_hash="h" * 64, scopes="")
+        )
+        db.session.commit()
+    page = make_page(site, "Kept", author=squatter)
+
+    result = runner.invoke(args=["users", "delete", "  Squatted@Example.org "], input="n\n")
+    assert result.exit_code == 1 and "Delete the account squatted@example.org" in result.output
+    result = runner.invoke(args=["users", "delete", "squatted@example.org", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "deleted the account squatted@example.org"
+    with app.app_context():
+        assert (
+            db.session.scalar(sa.select(User).where(User.email == "squatted@example.org")) is None
+        )
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ApiToken)) == 0
+        members = db.session.scalars(sa.select(Membership.user_id)).all()
+        assert members == [owner.id]
+        kept = db.session.get(Page, page.id)
+        assert kept.title == "Kept" and kept.author_id is None
+    assert ("user.delete", "user:squatted@example.org", True) in audit_actions(app)
+    # The address is free again.
+    assert runner.invoke(args=["users", "delete", "squatted@example.org", "--yes"]).exit_code == 1
+
+
+def test_users_delete_refuses_the_only_owner_of_a_live_site(app, runner, make_user, make_site):
+    owner = make_user("alone@example.org")
+    make_site("mine", owner=owner)
+    make_site("gone", owner=owner, status="deleted", deleted_at=utcnow())
+    result = runner.invoke(args=["users", "delete", "alone@example.org", "--yes"])
+    assert result.exit_code == 1
+    assert "alone@example.org is the only owner of mine: transfer ownership" in result.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(User).where(User.email == "alone@example.org"))
+    missing = runner.invoke(args=["users", "delete", "nobody@example.org", "--yes"])
+    assert missing.exit_code == 1 and "no account with email 'nobody@example.org'" in missing.output

@@ -29,9 +29,9 @@ def live(make_app, make_user, make_site):
     thread.join(timeout=5)
 
 
-def session_cookie(app, user) -> str:
-    serializer = app.session_interface.get_signing_serializer(app)
-    return serializer.dumps({"_user_id": user.get_id(), "_fresh": True})
+def session_cookie(app, user, host: str) -> str:
+    serializer = app.session_interface.serializer_for_host(app, host)
+    return serializer.dumps({"_user_id": user.get_id(), "_fresh": True, "_signed_in_here": True})
 
 
 def test_editor_previews_autosaves_and_saves_with_ctrl_s(live, make_user, make_site):
@@ -57,7 +57,13 @@ def test_editor_previews_autosaves_and_saves_with_ctrl_s(live, make_user, make_s
         try:
             context = browser.new_context()
             context.add_cookies(
-                [{"name": "session", "value": session_cookie(app, owner), "url": base}]
+                [
+                    {
+                        "name": "session",
+                        "value": session_cookie(app, owner, base.split("//")[1]),
+                        "url": base,
+                    }
+                ]
             )
             page = context.new_page()
             page.on("pageerror", lambda e: errors.append(str(e)))

@@ -12,10 +12,12 @@ import dns.rcode
 import dns.rdatatype
 import dns.rrset
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from sitemaker.extensions import db
 from sitemaker.models import Site
 from sitemaker.models.common import utcnow
+from sitemaker.services.domains import verified_site_for
 from tests.conftest import host_url
 
 APEX = "http://example.test"
@@ -126,10 +128,57 @@ def test_bad_domains_get_a_clear_message(app, owner_client, bad, message):
     assert site_row(app).custom_domain is None
 
 
-def test_a_domain_taken_by_another_site_is_refused(app, owner_client, make_site):
-    make_site("bob", custom_domain="www.shared.org")
+def test_a_domain_verified_by_another_site_is_refused(app, owner_client, make_site):
+    make_site("bob", custom_domain="www.shared.org", domain_verified_at=utcnow())
     response = post(owner_client, domain="shared.org", action="attach")
     assert response.status_code == 400 and "already attached to another site" in response.text
+
+
+def post_as(client, subdomain: str, **data):
+    data.setdefault("csrf_token", csrf_token(client, subdomain))
+    return client.post("/admin/domain", subdomain=subdomain, data=data)
+
+
+def test_a_squatters_unverified_claim_never_blocks_the_real_owner(
+    app, owner_client, dns_server, make_user, make_site, login
+):
+    squatter = app.test_client()
+    bad = make_user("squatter@example.org")
+    make_site("squat", owner=bad)
+    login(squatter, bad, "squat")
+    # The squatter claims both halves of the owner's domain first.
+    assert (
+        post_as(squatter, "squat", domain="www.alice-blog.org", action="attach").status_code == 302
+    )
+    assert site_row(app, "squat").custom_domain == "www.alice-blog.org"
+
+    # The owner can still attach it, and only the owner's DNS can prove it.
+    assert post(owner_client, domain="alice-blog.org", action="attach").status_code == 302
+    dns_server.records["_sitemaker.alice-blog.org"] = [site_row(app).domain_token]
+    dns_server.records["_sitemaker.www.alice-blog.org"] = [site_row(app).domain_token]
+    refused = post_as(squatter, "squat", action="verify")
+    assert refused.status_code == 400 and "does not hold this site" in refused.text
+    assert post(owner_client, action="verify").status_code == 302
+    assert site_row(app).domain_verified_at is not None
+
+    # The verified claim wins: the squatter's claim is gone and cannot come back.
+    assert site_row(app, "squat").custom_domain is None
+    again = post_as(squatter, "squat", domain="alice-blog.org", action="attach")
+    assert again.status_code == 400 and "already attached to another site" in again.text
+    with app.test_request_context("/", base_url="http://www.alice-blog.org"):
+        site, canonical = verified_site_for("www.alice-blog.org")
+        assert site.subdomain == "alice" and not canonical
+
+
+def test_the_database_refuses_two_verified_claims_on_one_domain(app, make_site):
+    make_site("one", custom_domain="www.twice.org", domain_verified_at=utcnow())
+    make_site("two", custom_domain="www.twice.org")  # unverified: allowed
+    with app.app_context():
+        two = db.session.scalar(db.select(Site).where(Site.subdomain == "two"))
+        two.domain_verified_at = utcnow()
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()
 
 
 def test_verify_needs_the_txt_record(app, owner_client, dns_server):

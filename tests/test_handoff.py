@@ -8,7 +8,16 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from sitemaker.models.common import utcnow
-from tests.accounts_flow import APEX, follow, link_in, mails, signin, signup, submit
+from tests.accounts_flow import (
+    APEX,
+    follow,
+    handoff_form,
+    link_in,
+    mails,
+    signin,
+    signup,
+    submit,
+)
 from tests.conftest import PASSWORD
 
 ALICE = "http://alice.example.test"
@@ -39,9 +48,11 @@ def test_whole_flow_signup_confirm_create_site_admin_signout(app, client):
     assert landed.status_code == 200
     assert "My Garden" in landed.get_data(as_text=True)
     assert visited[0] == "http://garden.example.test/admin/"
-    assert visited[1] == "http://example.test/handoff?site=garden&next=/admin/"
+    assert visited[1].startswith("http://example.test/handoff?site=garden&next=/admin/&state=")
+    # A GET shows a same-origin form; only its POST (with a CSRF token) spends the token.
     assert visited[2].startswith("http://garden.example.test/admin/session?token=")
-    assert visited[3] == "http://garden.example.test/admin/"
+    assert visited[3] == "POST http://garden.example.test/admin/session"
+    assert visited[4] == "http://garden.example.test/admin/"
 
     # Two host-only sessions, one per host.
     apex_cookie = client.get_cookie("session", domain="example.test")
@@ -93,17 +104,19 @@ def test_session_cookies_are_host_only_and_never_cross_tenants(client, make_user
 
 
 def test_a_tenant_cookie_sent_to_another_tenant_opens_nothing(app, client, make_user, make_site):
-    """Even a cookie copied by hand from alice's host to bob's host is not bob's session,
-    when the user is no member of bob."""
+    """Even a cookie copied by hand from alice's host to bob's host is no session there
+    (sessions are bound to the host that issued them), though the user is a member of both."""
     user = make_user("alice-only@example.org")
     make_site("alice", owner=user)
-    make_site("bob")
+    make_site("bob", owner=user)
     signin(client, "alice-only@example.org", PASSWORD)
     follow(client, client.get("/admin/", base_url=ALICE))
     stolen = client.get_cookie("session", domain="alice.example.test").value
     thief = app.test_client()
     thief.set_cookie("session", stolen, domain="bob.example.test")
-    assert thief.get("/admin/", base_url=BOB).status_code == 403
+    answer = thief.get("/admin/", base_url=BOB)
+    assert answer.status_code == 302
+    assert answer.headers["Location"].startswith("http://example.test/handoff?site=bob")
 
 
 def test_signed_in_non_member_gets_403_at_the_apex_and_on_the_tenant(
@@ -120,31 +133,111 @@ def test_signed_in_non_member_gets_403_at_the_apex_and_on_the_tenant(
     assert response.status_code == 403
 
 
+def start_handoff(client, tenant: str = ALICE, next_path: str = "/admin/") -> tuple[str, str]:
+    """What the browser does before the exchange: the tenant host sets a state in its session
+    and sends it to the apex, which sends it back with a token. Returns (state, token)."""
+    to_apex = client.get(next_path, base_url=tenant)
+    assert to_apex.status_code == 302, to_apex.get_data(as_text=True)
+    location = urlsplit(to_apex.headers["Location"])
+    state = parse_qs(location.query)["state"][0]
+    back = client.get(f"{location.path}?{location.query}", base_url=APEX)
+    assert back.status_code == 302
+    location = urlsplit(back.headers["Location"])
+    assert f"{location.scheme}://{location.netloc}{location.path}" == f"{tenant}/admin/session"
+    return state, parse_qs(location.query)["token"][0]
+
+
+def exchange(client, token: str, tenant: str = ALICE, next_path: str = "/admin/"):
+    """The browser opens the exchange page and its script posts the form (CSRF token
+    included): what any page that sends a browser to /admin/session?token=... causes."""
+    page = client.get("/admin/session", query_string={"token": token, "next": next_path},
+                      base_url=tenant)  # fmt: skip
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    action, fields = handoff_form(page)
+    assert action == "/admin/session" and fields["token"] == token
+    return client.post(action, data=fields, base_url=tenant)
+
+
+def with_state(client, state: str, tenant: str = ALICE):
+    with client.session_transaction(base_url=tenant) as session:
+        session["handoff_state"] = state
+    return client
+
+
 def test_handoff_token_is_single_use_and_bound_to_its_site(app, client, make_user, make_site):
     user = make_user("twice@example.org")
     make_site("alice", owner=user)
     make_site("bob", owner=user)
     signin(client, "twice@example.org", PASSWORD)
-    to_tenant = client.get("/handoff?site=alice&next=/admin/", base_url=APEX)
-    location = urlsplit(to_tenant.headers["Location"])
-    token = parse_qs(location.query)["token"][0]
-    session_path = f"{location.path}?{location.query}"
+    state, token = start_handoff(client)
 
     # The same token on bob's host: refused.
-    other = app.test_client()
-    wrong_site = other.get(session_path, base_url=BOB)
+    wrong_site = exchange(with_state(app.test_client(), state, BOB), token, BOB)
     assert wrong_site.status_code == 400
     assert "another site" in wrong_site.get_data(as_text=True)
 
-    assert client.get(session_path, base_url=ALICE).status_code == 302
-    reused = app.test_client().get(session_path, base_url=ALICE)
+    assert exchange(client, token).status_code == 302
+    reused = exchange(with_state(app.test_client(), state), token)
     assert reused.status_code == 400
     assert "already been used" in reused.get_data(as_text=True)
 
-    tampered = app.test_client().get(f"/admin/session?token={token[:-4]}AAAA", base_url=ALICE)
+    tampered = exchange(with_state(app.test_client(), state), token[:-4] + "AAAA")
     assert tampered.status_code == 400
-    missing = app.test_client().get("/admin/session", base_url=ALICE)
+    missing = exchange(with_state(app.test_client(), state), "")
     assert missing.status_code == 400
+
+
+def test_the_exchange_is_a_post_bound_to_the_browser_that_started_it(
+    app, client, make_user, make_site
+):
+    """Login CSRF: an attacker member of alice mints a token for their own account and sends
+    the victim's browser to the exchange. It is bound to the attacker's state, not the
+    victim's, and opening the exchange page alone signs nobody in."""
+    make_site("alice", owner=make_user("attacker@example.org"))
+    signin(client, "attacker@example.org", PASSWORD)
+    _attacker_state, token = start_handoff(client)
+
+    victim = app.test_client()
+    page = victim.get(f"/admin/session?token={token}", base_url=ALICE)
+    assert page.status_code == 200 and "Continue to the dashboard" in page.get_data(as_text=True)
+    assert victim.get("/admin/", base_url=ALICE).status_code == 302  # the GET did nothing
+    # A cross-site form posting the token has no CSRF token of this host: refused.
+    forged = victim.post("/admin/session", data={"token": token}, base_url=ALICE)
+    assert forged.status_code == 400
+    # The page's own form (as its script sends it) has no state for alice: refused.
+    refused = exchange(victim, token)
+    assert refused.status_code == 400
+    assert "started in another browser" in refused.get_data(as_text=True)
+    # Nor when the victim started a handoff of its own (another state).
+    assert victim.get("/admin/", base_url=ALICE).status_code == 302
+    refused = exchange(victim, token)
+    assert refused.status_code == 400
+    assert victim.get("/admin/", base_url=ALICE).status_code == 302  # nobody signed in
+    # The attacker's own browser could still use it: the token itself was fine.
+    assert exchange(client, token).status_code == 302
+
+
+def test_an_apex_session_cookie_is_no_session_on_a_tenant_host(app, client, make_user, make_site):
+    user = make_user("copied@example.org")
+    make_site("alice", owner=user)
+    response = signin(client, "copied@example.org", PASSWORD, remember="y")
+    assert response.status_code == 302
+    apex_session = client.get_cookie("session", domain="example.test").value
+    remember = client.get_cookie("remember_token", domain="example.test").value
+    assert client.get("/sites", base_url=APEX).status_code == 200
+
+    for name, value in (("session", apex_session), ("remember_token", remember)):
+        thief = app.test_client()
+        thief.set_cookie(name, value, domain="alice.example.test")
+        answer = thief.get("/admin/", base_url=ALICE)
+        assert answer.status_code == 302, name
+        assert answer.headers["Location"].startswith("http://example.test/handoff?site=alice")
+    # A tenant's own session does not open the apex either.
+    follow(client, client.get("/admin/", base_url=ALICE))
+    tenant_session = client.get_cookie("session", domain="alice.example.test").value
+    thief = app.test_client()
+    thief.set_cookie("session", tenant_session, domain="example.test")
+    assert thief.get("/sites", base_url=APEX).status_code == 302
 
 
 def test_expired_or_outdated_handoff_token_is_refused(
@@ -155,17 +248,15 @@ def test_expired_or_outdated_handoff_token_is_refused(
     user = make_user("late@example.org")
     make_site("alice", owner=user)
     signin(client, "late@example.org", PASSWORD)
-    location = client.get("/handoff?site=alice", base_url=APEX).headers["Location"]
-    parts = urlsplit(location)
+    _state, token = start_handoff(client)
     monkeypatch.setattr(accounts, "HANDOFF_MAX_AGE", -1)
-    expired = app.test_client().get(f"{parts.path}?{parts.query}", base_url=ALICE)
+    expired = exchange(client, token)
     assert expired.status_code == 400 and "expired" in expired.get_data(as_text=True)
     monkeypatch.undo()
 
-    location = client.get("/handoff?site=alice", base_url=APEX).headers["Location"]
-    parts = urlsplit(location)
+    _state, token = start_handoff(client)
     submit(client, "/signout", {}, form_path="/")  # ends every session before the token is used
-    outdated = app.test_client().get(f"{parts.path}?{parts.query}", base_url=ALICE)
+    outdated = exchange(client, token)
     assert outdated.status_code == 400 and "no longer valid" in outdated.get_data(as_text=True)
 
 
@@ -186,12 +277,16 @@ def test_handoff_only_ever_returns_to_an_admin_path(
     user = make_user("nav@example.org")
     make_site("alice", owner=user)
     signin(client, "nav@example.org", PASSWORD)
+    with_state(client, "s1")
     to_tenant = client.get(
-        "/handoff", query_string={"site": "alice", "next": next_value}, base_url=APEX
-    )
+        "/handoff", query_string={"site": "alice", "next": next_value, "state": "s1"},
+        base_url=APEX,
+    )  # fmt: skip
     parts = urlsplit(to_tenant.headers["Location"])
     assert parts.netloc == "alice.example.test"
-    response = client.get(f"{parts.path}?{parts.query}", base_url=ALICE)
+    page = client.get(f"{parts.path}?{parts.query}", base_url=ALICE)
+    action, fields = handoff_form(page)
+    response = client.post(action, data=fields, base_url=ALICE)
     assert response.status_code == 302
     assert response.headers["Location"] == lands_on
 
@@ -202,7 +297,9 @@ def test_gate_keeps_the_path_and_query_it_interrupted(client, make_site):
     assert response.status_code == 302
     location = urlsplit(response.headers["Location"])
     assert location.netloc == "example.test" and location.path == "/handoff"
-    assert parse_qs(location.query) == {"site": ["alice"], "next": ["/admin/?sort=title"]}
+    query = parse_qs(location.query)
+    assert query.pop("state")[0]
+    assert query == {"site": ["alice"], "next": ["/admin/?sort=title"]}
 
 
 def test_anonymous_json_client_gets_401_not_a_redirect(client, make_site):
@@ -229,8 +326,11 @@ def test_handoff_accepts_the_site_name_in_any_case(client, make_user, make_site)
     user = make_user("case@example.org")
     make_site("alice", owner=user)
     signin(client, "case@example.org", PASSWORD)
-    response = client.get("/handoff?site=ALICE", base_url=APEX)
+    response = client.get("/handoff?site=ALICE&state=x", base_url=APEX)
     assert response.headers["Location"].startswith("http://alice.example.test/admin/session?")
+    # Without a state (a link made by hand), the tenant host starts the handoff itself.
+    response = client.get("/handoff?site=ALICE", base_url=APEX)
+    assert response.headers["Location"] == "http://alice.example.test/admin/"
 
 
 def tenant_csrf_token(app, client, base_url: str) -> str:
@@ -270,5 +370,7 @@ def test_anonymous_visitor_signs_in_once_and_lands_in_the_dashboard(client, make
     landed, visited = follow(client, response)
     assert landed.status_code == 200
     assert "Alice&#39;s Garden" in landed.get_data(as_text=True)
-    assert visited[0] == "http://example.test/handoff?site=alice&next=/admin/?tab%3Ddrafts"
+    assert visited[0].startswith(
+        "http://example.test/handoff?site=alice&next=/admin/?tab%3Ddrafts&state="
+    )
     assert visited[-1] == "http://alice.example.test/admin/?tab=drafts"

@@ -123,7 +123,9 @@ def test_unstorable_input_is_a_400_and_nothing_is_written(make_app):
     def store():
         from flask import request
 
-        db.session.add(Site(subdomain="nulsite", title=request.form["title"]))
+        # Custom CSS is multi-line text, kept as written (single-line fields drop control
+        # characters, NUL included, before they reach the database).
+        db.session.add(Site(subdomain="nulsite", title="t", custom_css=request.form["title"]))
         db.session.commit()
         return "stored"
 

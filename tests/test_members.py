@@ -131,7 +131,7 @@ def test_invitation_links_that_do_not_work(app, client, team, make_user, login):
     [
         ({"email": "", "role": "editor"}, 400, b"Enter the email address"),
         ({"role": "editor"}, 400, b"Enter the email address"),
-        ({"email": "not-an-email", "role": "editor"}, 400, b"not valid"),
+        ({"email": "not-an-email", "role": "editor"}, 400, b"Enter a valid email address"),
         ({"email": "a@example.org", "role": "owner"}, 400, b"Choose a role"),
         ({"email": "a@example.org"}, 400, b"Choose a role"),
         ({"email": "editor@example.org", "role": "author"}, 400, b"already a member"),

@@ -8,6 +8,7 @@ import pytest
 
 from sitemaker.extensions import db
 from sitemaker.models import Media, Page, Site, User
+from sitemaker.models.common import utcnow
 from sitemaker.services.pages import create_page
 from tests import servers
 from tests.components import free_port
@@ -27,7 +28,8 @@ def stack(tmp_path_factory):
     seed_app = servers.prepare_database(url)
     with seed_app.app_context():
         site = Site(subdomain="acme", title="Acme Widgets")
-        operator = User(email="ops@example.org", password_hash="x", is_operator=True)
+        operator = User(email="ops@example.org", password_hash="x", is_operator=True,
+                        totp_secret="JBSWY3DPEHPK3PXP", totp_enabled_at=utcnow())  # fmt: skip
         db.session.add_all([site, operator])
         db.session.flush()
         create_page(site, "Home", "Welcome to **Acme**", status="published", is_home=True)
@@ -154,7 +156,7 @@ def test_tls_redirects_and_external_urls_keep_host_and_scheme(stack):
     # A plain-HTTP proxy overwrites a client's X-Forwarded-Proto: no scheme spoofing.
     spoofed = get(stack, "/ops", headers={"X-Forwarded-Proto": "https"})
     assert spoofed.headers["location"] == f"http://{DOMAIN}/ops/"
-    cookie = servers.session_cookie(stack["operator"])
+    cookie = servers.session_cookie(stack["operator"], DOMAIN)
     page = get_tls(stack, f"/ops/sites/{stack['site']}", headers={"Cookie": cookie})
     assert page.status == 200
     assert f'href="https://acme.{DOMAIN}/"' in page.text
@@ -169,7 +171,7 @@ def test_micro_cache(stack):
     host = f"acme.{DOMAIN}"
     seen = {get(stack, "/about", host).headers["x-cache"] for _ in range(20)}
     assert "HIT" in seen  # 20 requests in a row cannot all fall on a 1-second boundary
-    cookie = servers.session_cookie(stack["operator"])
+    cookie = servers.session_cookie(stack["operator"], DOMAIN)
     assert get(stack, "/about", host, headers={"Cookie": cookie}).headers["x-cache"] == "BYPASS"
     assert get(stack, "/admin/", host).headers["x-cache"] == "BYPASS"
     assert get(stack, "/healthz").headers["x-cache"] == "BYPASS"

@@ -32,7 +32,8 @@ def cluster(tmp_path_factory):
     seed_app = servers.prepare_database(url, REDIS_URL=REDIS_URL)
     with seed_app.app_context():
         site = Site(subdomain="acme", title="Acme")
-        operator = User(email="ops@example.org", password_hash="x", is_operator=True)
+        operator = User(email="ops@example.org", password_hash="x", is_operator=True,
+                        totp_secret="JBSWY3DPEHPK3PXP", totp_enabled_at=utcnow())  # fmt: skip
         db.session.add_all([site, operator])
         db.session.flush()
         page = create_page(site, "News", "Version one", slug="news", status="published")
@@ -83,7 +84,7 @@ def cookies_from(response, jar):
 
 def test_a_session_made_on_one_instance_works_on_the_other(cluster):
     jar = {}
-    cookie = servers.session_cookie(cluster["operator"])
+    cookie = servers.session_cookie(cluster["operator"], DOMAIN)
     path = f"/ops/sites/{cluster['site']}"
     # Instance one adds a CSRF token to the session it hands out...
     page = servers.request(cluster["one"].port, path, DOMAIN, headers={"Cookie": cookie})

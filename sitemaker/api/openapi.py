@@ -287,7 +287,8 @@ def paths() -> dict[str, Any]:
                 operation_id="getPage",
             ),  # fmt: skip
             "patch": operation(
-                "Change a page; send the `version` you started from",
+                "Change a page; send the `version` you started from (changing what visitors "
+                "read on a published page needs `pages:publish`)",
                 {200: answer("Saved.", "Page")},
                 (400, 403, 404, 409, 413, 415),
                 scope="pages:write",

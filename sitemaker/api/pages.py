@@ -22,7 +22,7 @@ from ..services.pages import (
     unique_slug,
 )
 from ..services.permissions import Permission, can
-from ..services.tags import MAX_TAG_CHARS, MAX_TAGS, set_tags, tag_slug
+from ..services.tags import MAX_TAG_CHARS, MAX_TAGS, parse_tags, set_tags, tag_slug, tags_of
 from . import bp, inputs
 from .auth import require_scope, requires, user_id
 from .errors import ApiError, bad_field
@@ -37,6 +37,8 @@ CREATE_FIELDS = {"title", "body", "slug", "description", "kind", "status", "publ
 UPDATE_FIELDS = {"version", "title", "body", "slug", "description", "status", "published_at"}
 CREATE_FIELDS |= {"tags"}
 UPDATE_FIELDS |= {"tags"}
+# What a visitor of a published page sees; changing any of it needs `pages:publish`.
+VISIBLE_FIELDS = ("title", "body", "slug", "description")
 
 
 def site_page(page_id: int, *, trashed: bool = False) -> Page:
@@ -125,10 +127,11 @@ def create():
         lambda: check_input(g.site.id, title=fields["title"], body=fields["body"], slug=slug),
         slug,
     )
-    page = create_page(
+    # Two requests may pass the slug check at once; the loser's flush meets the unique index.
+    page = _slug_race(lambda: create_page(
         g.site, fields["title"], fields["body"], slug=slug, kind=kind, status=status,
         author=g.api_user, description=fields["description"], published_at=published_at,
-    )  # fmt: skip
+    ))  # fmt: skip
     if tags is not None:
         set_tags(g.site, page, tags)
     _commit()
@@ -163,8 +166,19 @@ def update(page_id: int):
     )
     if status != page.status or published_at != page.published_at:
         require_publisher()
+    if page.status == "published" and any(
+        fields[name] != getattr(page, name) for name in VISIBLE_FIELDS
+    ):
+        # What visitors read changes: the same power as publishing (and as trashing it).
+        require_publisher()
+    if (
+        page.status == "published"
+        and tags is not None
+        and dict(parse_tags(tags)) != {tag.slug: tag.name for tag in tags_of(page.id)}
+    ):
+        require_publisher()  # the tags are shown on the page and list it under /tag/<slug>
     try:
-        _check(
+        _slug_race(lambda: _check(
             lambda: save_page(
                 g.site,
                 page,
@@ -178,7 +192,7 @@ def update(page_id: int):
                 author_id=user_id(),
             ),
             fields["slug"],
-        )
+        ))  # fmt: skip
     except SaveConflict as conflict:
         current = conflict.page.version
         db.session.commit()  # keeps the losing text as a "conflict" revision
@@ -277,10 +291,22 @@ def _check(action, slug: str):
         raise bad_field(error.field, error.message) from None
 
 
+def _slug_taken() -> ApiError:
+    db.session.rollback()
+    return ApiError(409, "That slug was just taken; choose another.", error="slug_taken",
+                    field="slug")  # fmt: skip
+
+
+def _slug_race(action):
+    """Run a call that flushes a page: a unique violation there is the slug race, a 409."""
+    try:
+        return action()
+    except IntegrityError:
+        raise _slug_taken() from None
+
+
 def _commit() -> None:
     try:
         db.session.commit()
     except IntegrityError:
-        db.session.rollback()
-        raise ApiError(409, "That slug was just taken; choose another.", error="slug_taken",
-                       field="slug") from None  # fmt: skip
+        raise _slug_taken() from None

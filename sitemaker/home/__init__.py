@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("home", __name__, template_folder="templates")
 
-from . import auth, handoff, invitations, sites, tls, views  # noqa: E402,F401
+from . import account, auth, handoff, invitations, sites, tls, two_factor, views  # noqa: E402,F401

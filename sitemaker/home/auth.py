@@ -11,11 +11,16 @@ from ..services.redirects import safe_next
 from ..services.tokens import BadToken
 from . import bp
 from .forms import NewPasswordForm, PostForm, ResetRequestForm, SigninForm, SignupForm
-from .limits import per_account, per_address
+from .limits import per_account, per_address, signin_per_pair, signin_slowdown
+from .two_factor import finish_signin
+
+
+def _next_path() -> str:
+    return safe_next(request.args.get("next")) or url_for("home.sites")
 
 
 def next_or_sites():
-    return redirect(safe_next(request.args.get("next")) or url_for("home.sites"))
+    return redirect(_next_path())
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -48,7 +53,8 @@ def signup():
 
 @bp.route("/signin", methods=["GET", "POST"])
 @per_address
-@per_account
+@signin_per_pair
+@signin_slowdown
 def signin():
     if request.method == "GET" and current_user.is_authenticated:
         return next_or_sites()
@@ -56,10 +62,7 @@ def signin():
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
-            accounts.record_signin(user)
-            db.session.commit()
-            login_user(user, remember=form.remember.data)
-            return next_or_sites()
+            return finish_signin(user, remember=form.remember.data, next_path=_next_path())
         form.password.errors.append("That email and password do not match an account.")
     return render_template("home/signin.html", form=form)
 
@@ -114,11 +117,11 @@ def reset_password(token: str):
         except BadToken as error:
             return render_template("home/token_error.html", message=str(error), reset=True), 400
         db.session.commit()
-        # Every other session ended with the password change; this browser starts afresh.
+        # Every other session ended with the password change; this browser starts afresh,
+        # through the second factor when the account has one.
         logout_user()
-        login_user(user)
         flash("Your password is changed, and you are signed out everywhere else.", "info")
-        return redirect(url_for("home.sites"))
+        return finish_signin(user, remember=False, next_path=url_for("home.sites"))
     return render_template("home/reset_password.html", form=form)
 
 

@@ -1,6 +1,6 @@
 """The data model, a module per domain. Import models from here."""
 
-from .accounts import UsedToken, User
+from .accounts import RecoveryCode, UsedToken, User
 from .audit import AuditLog
 from .content import Page, PageRevision, PageTag, SlugRedirect
 from .jobs import SentMail, Transfer
@@ -25,3 +25,4 @@ __all__ = [
     "Transfer",
     "User",
 ]
+__all__ += ["RecoveryCode"]

@@ -31,6 +31,11 @@ class User(UserMixin, db.Model):
     last_signin_at: Mapped[datetime | None]
     # IANA name (services.timezones); None until the dashboard learns it from the browser.
     time_zone: Mapped[str | None] = mapped_column(sa.String(64))
+    # Two-factor sign-in (services/two_factor.py): the TOTP secret is set while setting up and
+    # counts only once enabled; the last accepted time step refuses a replayed code.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -42,6 +47,10 @@ class User(UserMixin, db.Model):
     @property
     def is_confirmed(self) -> bool:
         return self.email_confirmed_at is not None
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_enabled_at is not None and bool(self.totp_secret)
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
@@ -55,3 +64,16 @@ class UsedToken(db.Model):
 
     jti: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the authenticator app; only its SHA-256 is kept
+    (the codes are long random strings, so a fast hash is enough)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]

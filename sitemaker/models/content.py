@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from .common import utcnow
+from .common import SingleLine, utcnow
 
 
 class Page(db.Model):
@@ -25,11 +25,11 @@ class Page(db.Model):
     site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(sa.String(8), default="page")  # page/post
     slug: Mapped[str] = mapped_column(sa.String(100))
-    title: Mapped[str] = mapped_column(sa.String(200))
+    title: Mapped[str] = mapped_column(SingleLine(200))
     body: Mapped[str] = mapped_column(sa.Text, default="")
     # Sanitized HTML, rendered when the body is saved, never on a visitor's request.
     html: Mapped[str] = mapped_column(sa.Text, default="")
-    description: Mapped[str] = mapped_column(sa.String(300), default="")
+    description: Mapped[str] = mapped_column(SingleLine(300), default="")
     status: Mapped[str] = mapped_column(sa.String(10), default="draft")  # draft/published
     is_home: Mapped[bool] = mapped_column(default=False)
     # Optimistic locking: a save names the version it started from.
@@ -62,7 +62,7 @@ class PageRevision(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     page_id: Mapped[int] = mapped_column(sa.ForeignKey("pages.id", ondelete="CASCADE"), index=True)
     site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id", ondelete="CASCADE"), index=True)
-    title: Mapped[str] = mapped_column(sa.String(200))
+    title: Mapped[str] = mapped_column(SingleLine(200))
     body: Mapped[str] = mapped_column(sa.Text)
     # save / autosave / restore / conflict / import
     reason: Mapped[str] = mapped_column(sa.String(12), default="save")

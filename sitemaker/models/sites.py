@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .common import utcnow
+from .common import SingleLine, utcnow
 
 if TYPE_CHECKING:
     from .accounts import User
@@ -25,15 +25,24 @@ class Role(enum.StrEnum):
 
 class Site(db.Model):
     __tablename__ = "sites"
+    __table_args__ = (
+        sa.Index(
+            "uq_sites_verified_custom_domain",
+            "custom_domain",
+            unique=True,
+            postgresql_where=sa.text("domain_verified_at IS NOT NULL"),
+            sqlite_where=sa.text("domain_verified_at IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Lower-case DNS label; the visitor path looks sites up by it on every request.
     # active_history: a change keeps the old value even when it was not loaded, so the
     # site-version board can move the counter of the name the site no longer answers to.
     subdomain: Mapped[str] = mapped_column(sa.String(63), unique=True, active_history=True)
-    title: Mapped[str] = mapped_column(sa.String(200))
-    tagline: Mapped[str] = mapped_column(sa.String(300), default="")
-    description: Mapped[str] = mapped_column(sa.String(500), default="")
+    title: Mapped[str] = mapped_column(SingleLine(200))
+    tagline: Mapped[str] = mapped_column(SingleLine(300), default="")
+    description: Mapped[str] = mapped_column(SingleLine(500), default="")
     theme: Mapped[str] = mapped_column(sa.String(40), default="plain")
     custom_css: Mapped[str] = mapped_column(sa.Text, default="")
     favicon: Mapped[str | None] = mapped_column(sa.String(100))
@@ -45,8 +54,9 @@ class Site(db.Model):
     deleted_at: Mapped[datetime | None]
     # Bumped in the same transaction as any change a visitor can see; caches key on it.
     content_version: Mapped[int] = mapped_column(default=1)
+    # Unique only once verified (see the index below): an unverified claim reserves nothing.
     custom_domain: Mapped[str | None] = mapped_column(
-        sa.String(253), unique=True, active_history=True
+        sa.String(253), index=True, active_history=True
     )
     domain_token: Mapped[str | None] = mapped_column(sa.String(64))
     domain_verified_at: Mapped[datetime | None]

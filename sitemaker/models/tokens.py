@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from .common import utcnow
+from .common import SingleLine, utcnow
 
 
 class ApiToken(db.Model):
@@ -17,7 +17,7 @@ class ApiToken(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
-    name: Mapped[str] = mapped_column(sa.String(100))
+    name: Mapped[str] = mapped_column(SingleLine(100))
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     scopes: Mapped[str] = mapped_column(sa.String(200))  # space-separated
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -42,11 +42,11 @@ def human_bytes(n: int) -> str:
 @click.argument("email")
 def create_operator(email: str) -> None:
     """Make EMAIL an operator, creating the account (with a random password) when needed."""
-    from email_validator import EmailNotValidError, validate_email
+    from ..services.accounts import normalize_email
 
     try:
-        email = validate_email(email.strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError as error:
+        email = normalize_email(email)
+    except ValueError as error:
         fail(f"invalid email address: {error}")
     user = db.session.scalar(sa.select(User).where(User.email == email))
     if user is not None and user.is_operator:
@@ -84,6 +84,30 @@ def list_users(operators: bool) -> None:
         )  # fmt: skip
         click.echo(f"{user.email}\t{user.created_at:%Y-%m-%d}\t{flags or '-'}")
     click.echo(f"{len(rows)} users", err=True)
+
+
+@users_cli.command("delete")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def delete_user(email: str, yes: bool) -> None:
+    """Delete the account EMAIL for good (e.g. someone else's address, never confirmed)."""
+    from ..services import accounts
+
+    user = accounts.find_user(email)
+    if user is None:
+        fail(f"no account with email {email.strip()!r}")
+    if not yes:
+        click.confirm(f"Delete the account {user.email} for good?", abort=True)
+    address = user.email
+    blocking = accounts.delete_user(user)
+    if blocking:
+        fail(
+            f"{address} is the only owner of {', '.join(blocking)}: "
+            "transfer ownership or delete those sites first"
+        )
+    audit.record("user.delete", f"user:{address}")
+    db.session.commit()
+    click.echo(f"deleted the account {address}")
 
 
 @sites_cli.command("list")

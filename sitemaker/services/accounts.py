@@ -13,7 +13,7 @@ from flask import current_app, url_for
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import bcrypt, db
-from ..models import Site, User
+from ..models import ApiToken, Membership, RecoveryCode, Site, User
 from ..models.common import utcnow
 from . import jobs
 from .mail import deliver_mail, send_mail
@@ -31,13 +31,15 @@ class EmailTaken(Exception):
 
 
 def normalize_email(raw: str) -> str:
-    """The stored form of an address: validated, ASCII domain, lower-cased. ValueError with a
-    message for people otherwise."""
+    """The one stored form of an address, for accounts and invitations alike: validated by
+    email-validator, internationalised local parts allowed (they need SMTPUTF8 to be mailed),
+    the domain in its ASCII (IDNA) form, all lower-cased, so 'Kim@Bücher.de' and
+    'kim@xn--bcher-kva.de' are one account. ValueError with a message for people otherwise."""
     try:
-        result = validate_email(raw.strip(), check_deliverability=False, allow_smtputf8=False)
+        result = validate_email(raw.strip(), check_deliverability=False)
     except EmailNotValidError as error:
         raise ValueError(f"Enter a valid email address: {error}") from error
-    email = (result.ascii_email or result.normalized).lower()
+    email = f"{result.local_part}@{result.ascii_domain}".lower()
     if len(email) > 254:
         raise ValueError("That email address is too long.")
     return email
@@ -57,7 +59,10 @@ def password_error(password: str) -> str | None:
 
 
 def find_user(email: str) -> User | None:
-    email = email.strip().lower()
+    try:
+        email = normalize_email(email)
+    except ValueError:
+        email = email.strip().lower()
     # No stored address is this long or holds a NUL (which PostgreSQL refuses in a query).
     if not email or len(email) > 320 or "\x00" in email:
         return None
@@ -166,11 +171,12 @@ def send_reset(email: str) -> None:
 
 
 def mail_reset_link(email: str, key: str) -> None:
-    """The job: mail a reset link if the address belongs to a confirmed account; otherwise
-    do nothing."""
+    """The job: mail a reset link if the address belongs to an account; otherwise do nothing.
+    Unconfirmed accounts get one too: someone may have signed up with another person's
+    address, and the link is how its real owner takes the account over (see reset_password)."""
     user = find_user(email)
-    if user is None or not user.is_confirmed:
-        current_app.logger.info("password reset asked for an address with no confirmed account")
+    if user is None:
+        current_app.logger.info("password reset asked for an address with no account")
         return
     token = issue_token("reset", {"u": user.id, "v": user.auth_version}, single_use=True)
     link = url_for("home.reset_password", token=token, _external=True)
@@ -193,28 +199,72 @@ def user_for_reset(token: str) -> tuple[User, dict[str, Any]]:
 
 
 def reset_password(token: str, password: str) -> User:
-    """Spend the link, set the password, end every session; the caller commits."""
+    """Spend the link, set the password, end every session; the caller commits.
+
+    The link arrived at the account's address, which proves the mailbox: an unconfirmed
+    account becomes confirmed, and whatever its creator set up besides the password (a
+    second factor) is dropped, so a pre-registration of someone else's address is theirs
+    to take over."""
     user, data = user_for_reset(token)
     spend_token(data, RESET_MAX_AGE)
+    if not user.is_confirmed:
+        user.email_confirmed_at = utcnow()
+        user.totp_secret = None
+        user.totp_enabled_at = None
+        user.totp_last_step = None
+        db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     set_password(user, password)
     return user
+
+
+def delete_user(user: User) -> list[str]:
+    """Remove an account for good (operators). Refused, with the sites named, while it is the
+    only owner of a site that is not deleted: those need a new owner or deleting first.
+    Memberships, tokens and recovery codes go with it; pages keep their text without an
+    author. The caller commits."""
+    owned_alone = []
+    for membership in user.memberships:
+        if membership.role != "owner" or membership.site.status == "deleted":
+            continue
+        owners = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Membership)
+            .where(Membership.site_id == membership.site_id, Membership.role == "owner")
+        )
+        if owners <= 1:
+            owned_alone.append(membership.site.subdomain)
+    if owned_alone:
+        return sorted(owned_alone)
+    db.session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user.id))
+    db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    db.session.delete(user)
+    db.session.flush()
+    return []
 
 
 # Sign-in handoff from the apex to a tenant host ------------------------------------------
 
 
-def issue_handoff(user: User, site: Site) -> str:
+def issue_handoff(user: User, site: Site, state: str) -> str:
+    """A token for a finished sign-in (password and, when on, the second factor: nobody is
+    signed in on the apex before both), bound to the `state` the tenant host put in the
+    browser's session before sending it here."""
     return issue_token(
-        "handoff", {"u": user.id, "v": user.auth_version, "s": site.id}, single_use=True
+        "handoff",
+        {"u": user.id, "v": user.auth_version, "s": site.id, "st": state},
+        single_use=True,
     )
 
 
-def redeem_handoff(token: str, site: Site) -> User:
+def redeem_handoff(token: str, site: Site, state: str | None) -> User:
     """Spend a handoff token on the host of `site`; BadToken unless it was issued for this
-    site, within the last minute, to a user whose sessions have not been ended since."""
+    site and this browser's `state`, within the last minute, to a user whose sessions have
+    not been ended since."""
     data = read_token("handoff", token, HANDOFF_MAX_AGE)
     if data.get("s") != site.id or not isinstance(data.get("u"), int):
         raise BadToken("This sign-in link is for another site.")
+    if not state or not isinstance(data.get("st"), str) or data["st"] != state:
+        raise BadToken("This sign-in was started in another browser.")
     user = db.session.get(User, data["u"])
     if user is None or user.auth_version != data.get("v"):
         raise BadToken("This sign-in link is no longer valid.")

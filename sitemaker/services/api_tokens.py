@@ -133,3 +133,35 @@ def token_of(site_id: int, user_id: int, token_id: int) -> ApiToken | None:
             ApiToken.id == token_id, ApiToken.site_id == site_id, ApiToken.user_id == user_id
         )
     )
+
+
+def revoke_all(site_id: int, user_id: int) -> None:
+    """Revoke every live token a member has on a site (when they leave it)."""
+    db.session.execute(
+        sa.update(ApiToken)
+        .where(
+            ApiToken.site_id == site_id,
+            ApiToken.user_id == user_id,
+            ApiToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def site_tokens(site_id: int) -> list[tuple[ApiToken, str | None]]:
+    """Every token on a site with its member's email (None once the account is gone), live
+    ones first: what an owner reviews."""
+    rows = db.session.execute(
+        sa.select(ApiToken, User.email)
+        .outerjoin(User, User.id == ApiToken.user_id)
+        .where(ApiToken.site_id == site_id)
+        .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc(), ApiToken.id.desc())
+    )
+    return [(row, email) for row, email in rows]
+
+
+def site_token(site_id: int, token_id: int) -> ApiToken | None:
+    return db.session.scalar(
+        sa.select(ApiToken).where(ApiToken.id == token_id, ApiToken.site_id == site_id)
+    )

@@ -1,5 +1,10 @@
 """Custom domains: a tenant names a domain, proves it owns it with a DNS TXT record, and from
-then on visitors reach the site there. An unverified or unknown domain never serves a site."""
+then on visitors reach the site there. An unverified or unknown domain never serves a site.
+
+A domain is reserved only once verified: any number of sites may claim it unverified (the
+database's unique index covers verified domains only), so a squatter's claim can never keep
+the real owner out. The first site to prove the TXT record wins, and the other unverified
+claims on that name (and its www/apex partner) are dropped in the same transaction."""
 
 from __future__ import annotations
 
@@ -72,12 +77,7 @@ def txt_name(domain: str) -> str:
 def attach(site: Site, raw: str) -> str:
     """Name the site's domain (unverified until the TXT record checks out). The caller commits."""
     domain = normalize_domain(raw)
-    taken = db.session.scalar(
-        sa.select(Site.id).where(
-            Site.id != site.id, Site.custom_domain.in_([domain, alternate(domain)])
-        )
-    )
-    if taken is not None:
+    if verified_elsewhere(site, domain):
         raise DomainError("That domain is already attached to another site.")
     if site.custom_domain != domain:
         was_live = site.domain_verified_at is not None
@@ -88,6 +88,34 @@ def attach(site: Site, raw: str) -> str:
     if not site.domain_token:
         site.domain_token = secrets.token_hex(16)
     return domain
+
+
+def verified_elsewhere(site: Site, domain: str) -> bool:
+    """Whether another site has proved this domain (or its www/apex partner) already."""
+    return (
+        db.session.scalar(
+            sa.select(Site.id).where(
+                Site.id != site.id,
+                Site.custom_domain.in_([domain, alternate(domain)]),
+                Site.domain_verified_at.is_not(None),
+            )
+        )
+        is not None
+    )
+
+
+def drop_rival_claims(site: Site, domain: str) -> None:
+    """The verified claim wins: other sites' unverified claims on the pair are removed."""
+    db.session.execute(
+        sa.update(Site)
+        .where(
+            Site.id != site.id,
+            Site.custom_domain.in_([domain, alternate(domain)]),
+            Site.domain_verified_at.is_(None),
+        )
+        .values(custom_domain=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def detach(site: Site) -> None:
@@ -138,6 +166,9 @@ def verify(site: Site) -> None:
             f"The TXT record {txt_name(site.custom_domain)} does not hold this site's token yet"
             f"{found}. DNS changes can take a while to appear."
         )
+    if verified_elsewhere(site, site.custom_domain):
+        raise DomainError("Another site has already verified this domain.")
+    drop_rival_claims(site, site.custom_domain)
     site.domain_verified_at = utcnow()
     site.bump_content_version()
 

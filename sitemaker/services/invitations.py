@@ -9,13 +9,13 @@ Rules the views rely on (and the server enforces whatever the page shows):
 from __future__ import annotations
 
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app, url_for
 
 from ..extensions import db
 from ..models import AuditLog, Invitation, Membership, Role, Site, User
 from ..models.common import utcnow
-from . import tokens
+from . import api_tokens, tokens
+from .accounts import normalize_email
 from .mail import send_mail
 
 PURPOSE = "invitation"
@@ -36,10 +36,11 @@ def max_age() -> int:
 
 
 def normalise_email(raw: str) -> str:
+    """The accounts' normalisation, so an invitation matches the account it is for."""
     try:
-        return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError as error:
-        raise MemberError(f"That email address is not valid: {error}") from error
+        return normalize_email(raw)
+    except ValueError as error:
+        raise MemberError(str(error)) from error
 
 
 def check_role(role: str, actor_role: str) -> Role:
@@ -178,6 +179,9 @@ def remove(site: Site, actor: User, actor_role: str, target: Membership) -> None
     elif target.user_id != actor.id:
         _guard(target, actor_role)
     audit(actor, "member.remove", site, target.user.email)
+    # Their tokens end with the membership: revoked (kept, so the owner sees what existed),
+    # and a later invitation brings the person back without them.
+    api_tokens.revoke_all(site.id, target.user_id)
     db.session.delete(target)
 
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 import smtplib
 import ssl
 import time
+import unicodedata
 import uuid
+from email import policy
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -25,11 +27,31 @@ from ..models import SentMail
 from . import jobs
 
 
+def header_address(address: str) -> str:
+    """An address as a header and an SMTP envelope carry it: the domain in its ASCII (IDNA)
+    form, so only a non-ASCII local part needs SMTPUTF8."""
+    local, at, domain = address.rpartition("@")
+    if not at or domain.isascii():
+        return address
+    try:
+        return f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError:
+        return address
+
+
+def one_line(text: str) -> str:
+    """Header text without control characters (a CR/LF would end the header)."""
+    return " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in text).split())
+
+
 def build_message(to: str, subject: str, body: str) -> EmailMessage:
-    message = EmailMessage()
+    to = header_address(to)
+    # A non-ASCII local part can only travel as UTF-8 (RFC 6531): smtplib then asks the
+    # server for SMTPUTF8, and refuses (a logged failure) when it does not offer it.
+    message = EmailMessage(policy=policy.default if to.isascii() else policy.SMTPUTF8)
     message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     message["To"] = to
-    message["Subject"] = subject
+    message["Subject"] = one_line(subject)
     message["Message-ID"] = make_msgid(domain="sitemaker")
     message.set_content(body)
     return message
@@ -68,6 +90,10 @@ def deliver_message(message: EmailMessage, key: str) -> bool:
             current_app.logger.info(
                 "mail to %s: %s\n%s", to, message["Subject"], message.get_content()
             )
+    except smtplib.SMTPNotSupportedError as error:
+        # A Unicode local part to a server without SMTPUTF8: no retry can change that.
+        current_app.logger.error("mail %s to %s not sent, not retried: %s", key, to, error)
+        return False
     except smtplib.SMTPRecipientsRefused as error:
         current_app.logger.error("mail %s to %s refused, not retried: %s", key, to, error)
         return False

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 from dataclasses import dataclass
 
+import pyotp
 from playwright.sync_api import Page, expect
 
 from tests.live import LiveServer
@@ -92,3 +94,27 @@ def write_page(page: Page, live_server: LiveServer, subdomain: str, title: str, 
     page.get_by_label("Text").press("Control+s")
     page.wait_for_url(re.compile(r".*/admin/pages/\d+/edit"))
     expect(page.get_by_role("status").first).to_contain_text("created")
+
+
+def turn_on_two_factor(page: Page, live_server: LiveServer, shot=None) -> tuple[str, list[str]]:
+    """From the account page: set up, read the key as an authenticator app would (the QR
+    code holds the same), type its code. Returns the key and the recovery codes shown."""
+    page.goto(live_server.apex + "/account")
+    page.get_by_role("link", name="Manage two-factor sign-in").click()
+    page.get_by_role("button", name="Set up two-factor sign-in").click()
+    expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
+    secret = page.locator("#totp-secret").inner_text()
+    if shot is not None:
+        shot(page, "two-factor-setup")
+    page.get_by_label("Code").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Turn on two-factor sign-in").click()
+    expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
+    codes = page.get_by_role("list", name="Recovery codes").locator("code").all_inner_texts()
+    assert len(codes) == 10
+    return secret, codes
+
+
+def next_code(secret: str) -> str:
+    """The app's code for the next 30-second step: the current one may be spent already, and
+    one step ahead is accepted (clock drift)."""
+    return pyotp.TOTP(secret).at(time.time() + 30)

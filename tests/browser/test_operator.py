@@ -6,7 +6,14 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.flows import Account, new_email, owner_with_site, sign_in, write_page
+from tests.browser.flows import (
+    Account,
+    new_email,
+    owner_with_site,
+    sign_in,
+    turn_on_two_factor,
+    write_page,
+)
 
 REASON = "Reported for phishing; under review"
 
@@ -27,6 +34,13 @@ def test_operator_suspends_and_unsuspends_a_site(live_server, browser, context, 
     ops_context.on("page", trouble.watch)
     ops = ops_context.new_page()
     sign_in(ops, live_server, operator, next_url="/ops/")
+    # The console needs two-factor sign-in: the operator turns it on first.
+    ops.wait_for_url(live_server.apex + "/account/security")
+    expect(ops.get_by_role("status").first).to_have_text(
+        "Turn on two-factor sign-in to open the operators' console."
+    )
+    turn_on_two_factor(ops, live_server)
+    ops.goto(live_server.apex + "/ops/")
     ops.wait_for_url(live_server.apex + "/ops/")
     ops.get_by_role("link", name="Sites", exact=True).click()
     ops.get_by_label("Search sites").fill(subdomain)
