@@ -16,6 +16,7 @@ from sitemaker.devtools.hosts import is_foreign
 from sitemaker.devtools.server import WithoutStartupLines, banner
 from sitemaker.extensions import db
 from sitemaker.models import Membership, Site, User
+from sitemaker.services import jobs
 from sitemaker.services.mail import send_mail
 from tests.accounts_flow import csrf_token, submit
 
@@ -196,6 +197,7 @@ def test_mailbox_lists_newest_first_and_links_the_confirmation(dev_app):
         send_mail("first@example.org", "First", "Hello")
     data = {"email": "new@example.org", "password": "correct horse battery staple"}
     assert submit(client, "/signup", data, base_url=APEX).status_code == 302
+    assert jobs.embedded(dev_app).wait_idle(30)  # mail is written by the job thread
     listing = client.get("/dev/mail", base_url=APEX).get_data(as_text=True)
     assert listing.index("new@example.org") < listing.index("first@example.org")
     name = re.search(r'href="/dev/mail/(\d+\.eml)">[^<]*[Cc]onfirm', listing).group(1)
@@ -212,6 +214,7 @@ def test_mailbox_escapes_what_mail_quotes(dev_app):
             "x@example.org", "<b>hi</b>",
             "<script>alert(1)</script> javascript:alert(1) https://a.example/\"onmouseover=x",
         )  # fmt: skip
+    assert jobs.embedded(dev_app).wait_idle(30)
     client = dev_app.test_client()
     listing = client.get("/dev/mail", base_url=APEX)
     assert "&lt;b&gt;hi&lt;/b&gt;" in listing.get_data(as_text=True)
