@@ -48,7 +48,7 @@ MAIL_DEFAULT_SENDER = "sitemaker <no-reply@localhost>"
 VISITOR_MAX_AGE = 0
 VISITOR_S_MAXAGE = 600
 
-# Behind nginx: how many proxies set X-Forwarded-* (0 = not behind a proxy).
+# Behind nginx: 1 trusts the X-Forwarded-For/-Proto/-Host/-Port nginx sets (0 = no proxy).
 PROXY_FIX_HOPS = 0
 
 # Days a deleted site keeps its subdomain reserved and its content restorable.

@@ -80,10 +80,17 @@ def wrap_wsgi(app: Flask) -> None:
             max_age=float(app.config["PAGE_CACHE_SECONDS"]),
         )
     hops = int(app.config.get("PROXY_FIX_HOPS") or 0)
-    if hops:
-        app.wsgi_app = ProxyFix(
-            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=0
+    if hops > 1:
+        from .config import ConfigError
+
+        raise ConfigError(
+            "PROXY_FIX_HOPS must be 0 or 1: the app trusts only what nginx itself sets (behind "
+            "a load balancer, give nginx the client's address with its realip module)"
         )
+    if hops:
+        # Exactly the headers nginx sets itself, one value each (sitemaker-common.conf);
+        # X-Forwarded-Prefix is never trusted (nginx drops it).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=0)
 
 
 def register_divisions(app: Flask) -> None:
