@@ -97,3 +97,17 @@ PAGE_MAX_BODY_CHARS = 250_000
 
 # The JSON API, per token (shared across processes through Redis when REDIS_URL is set).
 RATELIMIT_API = "300 per minute"
+
+# Upload budgets (sitemaker/services/image_budget.py), settled from image headers before any
+# decoding: files per request; pixels per file and per request (frames counted); what one
+# member may upload (files, and megapixels) per window, counted in the rate limiter's storage;
+# and how many images this host decodes at once (a request finding every slot busy gets 503
+# at once, so uploads never hold the workers visitors need). Decoding and re-encoding costs
+# about 0.2 s and 20 MB per megapixel.
+MEDIA_FILES_PER_REQUEST = 20
+MEDIA_MAX_PIXELS = 50_000_000
+MEDIA_REQUEST_PIXELS = 60_000_000
+MEDIA_UPLOADS_PER_MEMBER = "60 per minute;300 per hour"
+MEDIA_PIXELS_PER_MEMBER = "200 per 10 minutes;600 per hour"
+MEDIA_DECODE_SLOTS = None  # None: half the CPUs, at least 1
+MEDIA_DECODE_LOCK_DIR = None
