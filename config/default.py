@@ -111,3 +111,13 @@ MEDIA_UPLOADS_PER_MEMBER = "60 per minute;300 per hour"
 MEDIA_PIXELS_PER_MEMBER = "200 per 10 minutes;600 per hour"
 MEDIA_DECODE_SLOTS = None  # None: half the CPUs, at least 1
 MEDIA_DECODE_LOCK_DIR = None
+
+# Work an import or a preview may cause. Rendering is bounded in CPU seconds (table rows and
+# nested lists cost twenty to fifty times what prose of the same length does); an import's
+# images in megapixels read from their headers.
+IMPORT_RENDER_SECONDS = 20.0
+IMPORT_MAX_PIXELS = 500_000_000
+PREVIEW_RENDER_SECONDS = 1.0
+# Per member (signed-in user): previews, and imports and exports (downloads) together.
+RATELIMIT_PREVIEW = "60 per minute;600 per hour"
+RATELIMIT_TRANSFER = "20 per hour"

@@ -5,3 +5,6 @@ SERVER_NAME = "example.test"
 BCRYPT_LOG_ROUNDS = 4
 WTF_CSRF_ENABLED = True
 RATELIMIT_ENABLED = True
+# Tests export and import far more often than a member would; tests of the limits set them.
+RATELIMIT_TRANSFER = "10000 per hour"
+RATELIMIT_PREVIEW = "10000 per hour"

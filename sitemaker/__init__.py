@@ -23,6 +23,9 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
 
     init_extensions(app)
     register_divisions(app)
+    from . import rate_limits
+
+    rate_limits.init_app(app)
     wrap_wsgi(app)
 
     from . import logging as structured_logging
