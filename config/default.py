@@ -31,7 +31,11 @@ WTF_CSRF_TIME_LIMIT = (
 REDIS_URL = None
 CACHE_TYPE = "SimpleCache"
 CACHE_DEFAULT_TIMEOUT = 300
-RATELIMIT_STORAGE_URI = "memory://"
+# None: Redis when REDIS_URL is set, otherwise a SQLite file every process on this host shares
+# (RATELIMIT_FILE, default next to a SQLite database or in /dev/shm), so a limit holds across
+# gunicorn workers. "memory://" counts per process.
+RATELIMIT_STORAGE_URI = None
+RATELIMIT_FILE = None
 RATELIMIT_HEADERS_ENABLED = True
 RATELIMIT_SWALLOW_ERRORS = True  # a Redis outage must not take sign-in down with it
 

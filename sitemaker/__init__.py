@@ -59,6 +59,9 @@ def init_extensions(app: Flask) -> None:
     ext.bcrypt.init_app(app)
     ext.csrf.init_app(app)
     ext.cache.init_app(app)
+    from .services import limits_storage
+
+    limits_storage.init_app(app)
     ext.limiter.init_app(app)
     ext.login_manager.init_app(app)
     asset_bundles.init_app(app)

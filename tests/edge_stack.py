@@ -76,7 +76,10 @@ def stack(tmp: Path, workers: int = 2, **env_extra: str) -> Iterator[dict]:
     url = servers.server_database_url()
     seed_app = servers.prepare_database(url)
     ids = seed(seed_app, tmp / "media")
-    env = servers.production_env(DOMAIN, url, SITEMAKER_MEDIA_ROOT=str(tmp / "media"), **env_extra)
+    # Rate limits in a file of this stack's own (the default is shared by every run on the host).
+    env = servers.production_env(DOMAIN, url, SITEMAKER_MEDIA_ROOT=str(tmp / "media"),
+                                 SITEMAKER_RATELIMIT_FILE=str(tmp / "limits.sqlite"),
+                                 **env_extra)  # fmt: skip
     servers.build_assets(env)
     started = []
     try:
