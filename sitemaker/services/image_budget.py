@@ -52,15 +52,19 @@ def _megapixels(pixels: int) -> str:
     return f"{pixels / 1_000_000:.1f} megapixels"
 
 
-def check_request(uploads: Sequence[Upload]) -> int:
-    """Refuse a request whose files or pixels are over budget; returns the pixels claimed."""
-    config = current_app.config
-    most_files = int(config["MEDIA_FILES_PER_REQUEST"])
+def check_count(uploads: Sequence[Upload]) -> None:
+    most_files = int(current_app.config["MEDIA_FILES_PER_REQUEST"])
     if len(uploads) > most_files:
         raise UploadError(f"Send at most {most_files} files at a time.", 413)
+
+
+def check_pixels(uploads: Sequence[Upload]) -> int:
+    """Refuse a request whose files claim too many pixels; returns the pixels claimed."""
+    config = current_app.config
     per_file, per_request = int(config["MEDIA_MAX_PIXELS"]), int(config["MEDIA_REQUEST_PIXELS"])
-    total = 0
+    total, read = 0, 0
     for upload in uploads:
+        read += 1
         pixels = claimed_pixels(upload.stream)
         if pixels > per_file:
             raise UploadError(
@@ -69,9 +73,12 @@ def check_request(uploads: Sequence[Upload]) -> int:
                 413,
             )
         total += pixels
+        if total > per_request:  # stop reading headers: the answer is known
+            break
     if total > per_request:
+        at_least = "at least " if read < len(uploads) else ""
         raise UploadError(
-            f"These images have {_megapixels(total)} together; send at most "
+            f"These images have {at_least}{_megapixels(total)} together; send at most "
             f"{_megapixels(per_request)} at a time.",
             413,
         )
@@ -84,25 +91,21 @@ def _name(upload: Upload) -> str:
     return clean_name(upload.filename)
 
 
-def spend_allowance(member_key: str, files: int, pixels: int) -> None:
-    """Count this request against the member's upload allowance, or refuse it (429)."""
+def spend_allowance(member_key: str, what: str, cost: int) -> None:
+    """Count `cost` files or megapixels against the member's allowance, or refuse (429)."""
     from ..extensions import limiter
 
     config = current_app.config
-    costs = [
-        (config["MEDIA_UPLOADS_PER_MEMBER"], files, "files"),
-        (config["MEDIA_PIXELS_PER_MEMBER"], math.ceil(pixels / 1_000_000), "megapixels"),
-    ]
+    text = config["MEDIA_UPLOADS_PER_MEMBER" if what == "files" else "MEDIA_PIXELS_PER_MEMBER"]
     try:
         strategy = limiter.limiter
-        for text, cost, what in costs:
-            for item in limits.parse_many(text) if cost > 0 else []:
-                if not strategy.hit(item, "upload", member_key, what, cost=cost):
-                    raise UploadError(
-                        f"You have uploaded as much as allowed for now (at most {item.amount} "
-                        f"{what} per {_window(item)}); try again later.",
-                        429,
-                    )
+        for item in limits.parse_many(text) if cost > 0 else []:
+            if not strategy.hit(item, "upload", member_key, what, cost=cost):
+                raise UploadError(
+                    f"You have uploaded as much as allowed for now (at most {item.amount} "
+                    f"{what} per {_window(item)}); try again later.",
+                    429,
+                )
     except UploadError:
         raise
     except Exception as error:  # the limiter's storage is down: fail open, as the limiter does
@@ -151,14 +154,17 @@ def decode_slot() -> Iterator[None]:
 
 @contextmanager
 def within_budget(uploads: Sequence[Upload], member_key: str) -> Iterator[None]:
-    """Check the request, spend the member's allowance, and hold a decode slot while the body
+    """Spend the member's allowance, check the request, and hold a decode slot while the body
     of the `with` decodes; raises UploadError (413, 429 or 503) instead."""
-    pixels = check_request(uploads)
+    check_count(uploads)
+    # Every file sent counts, refused or not: reading headers is cheap, not free.
+    spend_allowance(member_key, "files", len(uploads))
+    pixels = check_pixels(uploads)
     if pixels == 0:  # PDFs and files prepare() will refuse: nothing to decode
-        spend_allowance(member_key, len(uploads), pixels)
         yield
         return
-    # The slot first: a request turned away because the host is busy costs no allowance.
+    # The slot before the pixels: a request turned away because the host is busy does not
+    # spend the member's megapixels.
     with decode_slot():
-        spend_allowance(member_key, len(uploads), pixels)
+        spend_allowance(member_key, "megapixels", math.ceil(pixels / 1_000_000))
         yield
