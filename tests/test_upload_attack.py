@@ -37,7 +37,7 @@ def attacked(tmp_path_factory):
     with edge_stack.stack(tmp_path_factory.mktemp("upload-attack"), workers=5) as running:
         with running["seed_app"].app_context():
             tokens = []
-            for n in range(3):
+            for n in range(4):
                 site = Site(subdomain=f"evil{n}", title=f"Evil {n}")
                 user = User(email=f"evil{n}@example.org", password_hash="x")
                 db.session.add_all([site, user])
@@ -51,12 +51,18 @@ def attacked(tmp_path_factory):
             db.session.flush()
             create_page(other, "Home", "Still *here*", status="published", is_home=True)
             db.session.commit()
-        yield {**running, "tokens": tokens}
+        yield {**running, "tokens": tokens[:3], "warm": tokens[3]}
 
 
 def flat_webp() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (7000, 7000), (10, 20, 30)).save(out, "WEBP", lossless=True, method=0)
+    return out.getvalue()
+
+
+def small_webp() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 10, 10)).save(out, "WEBP")
     return out.getvalue()
 
 
@@ -128,6 +134,17 @@ def test_visitors_are_served_within_a_second_while_uploads_are_attacked(attacked
     # cold key makes concurrent visitors wait on nginx's cache lock, in 500 ms steps).
     for host, path in VISITOR_PAGES * 5:
         assert servers.request(port, path, host).status == 200
+    # ...and has taken uploads before (each worker has loaded the image code), by a member who
+    # is not one of the attackers.
+    subdomain, token = attacked["warm"]
+    small = multipart([("small.webp", small_webp())])
+    for _ in range(10):
+        answer = servers.request(
+            port, "/api/v1/media", f"{subdomain}.{DOMAIN}", method="POST", body=small,
+            headers={"Authorization": f"Bearer {token}",
+                     "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
+        )  # fmt: skip
+        assert answer.status == 201
     began = time.monotonic()
     threads = [threading.Thread(target=attack, args=(n,)) for n in range(ATTACKERS)]
     threads += [threading.Thread(target=visit, args=(n,)) for n in range(2)]
