@@ -119,3 +119,15 @@ def test_a_limit_holds_across_gunicorn_workers(database, tmp_path, storage):
     else:
         # The comparison: counted per worker, the same limit lets more through.
         assert allowed > 5
+
+
+def test_an_unusable_file_falls_back_to_counting_per_process(tmp_path):
+    from sitemaker import create_app
+
+    (tmp_path / "taken").mkdir()  # a directory where the file should be
+    app = create_app("testing", {"RATELIMIT_STORAGE_URI": None,
+                                 "RATELIMIT_FILE": str(tmp_path / "taken")})  # fmt: skip
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+    shared = create_app("testing", {"RATELIMIT_STORAGE_URI": None,
+                                    "RATELIMIT_FILE": str(tmp_path / "limits.sqlite")})  # fmt: skip
+    assert shared.config["RATELIMIT_STORAGE_URI"] == f"sitemaker-sqlite://{tmp_path}/limits.sqlite"

@@ -135,4 +135,15 @@ def init_app(app: Flask) -> None:
         config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]
         return
     path = config.get("RATELIMIT_FILE") or default_path(str(config["SQLALCHEMY_DATABASE_URI"]))
-    config["RATELIMIT_STORAGE_URI"] = f"{SCHEME}://{path}" if path else "memory://"
+    if path is None:
+        config["RATELIMIT_STORAGE_URI"] = "memory://"
+        return
+    try:
+        SQLiteFileStorage(f"{SCHEME}://{path}")
+    except (OSError, sqlite3.Error) as error:
+        # Like the site-version board: a file that cannot be used (another user's, a full
+        # disk) must not stop the app; limits then count per process, and the log says so.
+        app.logger.warning("rate limits counted per process: %s unusable (%s)", path, error)
+        config["RATELIMIT_STORAGE_URI"] = "memory://"
+        return
+    config["RATELIMIT_STORAGE_URI"] = f"{SCHEME}://{path}"
