@@ -27,7 +27,7 @@ import limits
 from flask import current_app
 from PIL import Image
 
-from .media import IMAGE_TYPES, UploadError
+from .media import IMAGE_TYPES, UploadError, clean_name
 
 
 class Upload(Protocol):
@@ -86,8 +86,6 @@ def check_pixels(uploads: Sequence[Upload]) -> int:
 
 
 def _name(upload: Upload) -> str:
-    from .media import clean_name
-
     return clean_name(upload.filename)
 
 

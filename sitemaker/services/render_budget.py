@@ -46,8 +46,14 @@ def cpu_budget(seconds: float) -> Iterator[None]:
 
 def render_within(text: str, seconds: float) -> str:
     """render_markdown(text), or TooMuchToRender if it needs more than `seconds` of CPU."""
+    started = time.process_time()
     with cpu_budget(seconds):
-        return render_markdown(text)
+        html = render_markdown(text)
+    # The timer samples CPU time and cannot interrupt every thread layout: a render that
+    # finished over budget is refused all the same, so the answer never depends on the timer.
+    if seconds > 0 and time.process_time() - started > seconds:
+        raise TooMuchToRender()
+    return html
 
 
 class RenderAllowance:
@@ -63,5 +69,8 @@ class RenderAllowance:
         started = time.process_time()
         try:
             return render_within(text, self.left)
+        except TooMuchToRender:
+            self.left = 0.0
+            raise
         finally:
-            self.left -= time.process_time() - started
+            self.left = max(0.0, self.left - (time.process_time() - started))
