@@ -31,7 +31,11 @@ WTF_CSRF_TIME_LIMIT = (
 REDIS_URL = None
 CACHE_TYPE = "SimpleCache"
 CACHE_DEFAULT_TIMEOUT = 300
-RATELIMIT_STORAGE_URI = "memory://"
+# None: Redis when REDIS_URL is set, otherwise a SQLite file every process on this host shares
+# (RATELIMIT_FILE, default next to a SQLite database or in /dev/shm), so a limit holds across
+# gunicorn workers. "memory://" counts per process.
+RATELIMIT_STORAGE_URI = None
+RATELIMIT_FILE = None
 RATELIMIT_HEADERS_ENABLED = True
 RATELIMIT_SWALLOW_ERRORS = True  # a Redis outage must not take sign-in down with it
 
@@ -48,7 +52,7 @@ MAIL_DEFAULT_SENDER = "sitemaker <no-reply@localhost>"
 VISITOR_MAX_AGE = 0
 VISITOR_S_MAXAGE = 600
 
-# Behind nginx: how many proxies set X-Forwarded-* (0 = not behind a proxy).
+# Behind nginx: 1 trusts the X-Forwarded-For/-Proto/-Host/-Port nginx sets (0 = no proxy).
 PROXY_FIX_HOPS = 0
 
 # Days a deleted site keeps its subdomain reserved and its content restorable.
@@ -128,3 +132,27 @@ JOBS_WORKER_TTL = 420
 # Where site exports and uploaded imports wait (None = MEDIA_ROOT/transfers): a path every app
 # server and worker mounts, never served to visitors.
 TRANSFER_ROOT = None
+
+# Upload budgets (sitemaker/services/image_budget.py), settled from image headers before any
+# decoding: files per request; pixels per file and per request (frames counted); what one
+# member may upload (files, and megapixels) per window, counted in the rate limiter's storage;
+# and how many images this host decodes at once (a request finding every slot busy gets 503
+# at once, so uploads never hold the workers visitors need). Decoding and re-encoding costs
+# about 0.2 s and 20 MB per megapixel.
+MEDIA_FILES_PER_REQUEST = 20
+MEDIA_MAX_PIXELS = 50_000_000
+MEDIA_REQUEST_PIXELS = 60_000_000
+MEDIA_UPLOADS_PER_MEMBER = "60 per minute;300 per hour"
+MEDIA_PIXELS_PER_MEMBER = "200 per 10 minutes;600 per hour"
+MEDIA_DECODE_SLOTS = None  # None: half the CPUs, at least 1
+MEDIA_DECODE_LOCK_DIR = None
+
+# Work an import or a preview may cause. Rendering is bounded in CPU seconds (table rows and
+# nested lists cost twenty to fifty times what prose of the same length does); an import's
+# images in megapixels read from their headers.
+IMPORT_RENDER_SECONDS = 20.0
+IMPORT_MAX_PIXELS = 500_000_000
+PREVIEW_RENDER_SECONDS = 1.0
+# Per member (signed-in user): previews, and imports and exports (downloads) together.
+RATELIMIT_PREVIEW = "60 per minute;600 per hour"
+RATELIMIT_TRANSFER = "20 per hour"

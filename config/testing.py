@@ -7,3 +7,6 @@ WTF_CSRF_ENABLED = True
 RATELIMIT_ENABLED = True
 # Jobs run in the committing thread, so a test sees their effect when its request returns.
 JOBS_EMBEDDED = "sync"
+# Tests export and import far more often than a member would; tests of the limits set them.
+RATELIMIT_TRANSFER = "10000 per hour"
+RATELIMIT_PREVIEW = "10000 per hour"

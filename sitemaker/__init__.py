@@ -23,6 +23,9 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
 
     init_extensions(app)
     register_divisions(app)
+    from . import rate_limits
+
+    rate_limits.init_app(app)
     wrap_wsgi(app)
 
     from . import logging as structured_logging
@@ -61,6 +64,9 @@ def init_extensions(app: Flask) -> None:
     ext.bcrypt.init_app(app)
     ext.csrf.init_app(app)
     ext.cache.init_app(app)
+    from .services import limits_storage
+
+    limits_storage.init_app(app)
     ext.limiter.init_app(app)
     ext.login_manager.init_app(app)
     asset_bundles.init_app(app)
@@ -88,10 +94,17 @@ def wrap_wsgi(app: Flask) -> None:
             max_age=float(app.config["PAGE_CACHE_SECONDS"]),
         )
     hops = int(app.config.get("PROXY_FIX_HOPS") or 0)
-    if hops:
-        app.wsgi_app = ProxyFix(
-            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=0
+    if hops > 1:
+        from .config import ConfigError
+
+        raise ConfigError(
+            "PROXY_FIX_HOPS must be 0 or 1: the app trusts only what nginx itself sets (behind "
+            "a load balancer, give nginx the client's address with its realip module)"
         )
+    if hops:
+        # Exactly the headers nginx sets itself, one value each (sitemaker-common.conf);
+        # X-Forwarded-Prefix is never trusted (nginx drops it).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=0)
 
 
 def register_divisions(app: Flask) -> None:

@@ -76,7 +76,12 @@ def test_development_defaults_need_nothing_installed(monkeypatch):
     monkeypatch.delenv("APP_CONFIG_FILE", raising=False)
     app = create_app("development")
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
-    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+    # Rate limits are counted in a file every process on the host shares, next to the database.
+    assert app.config["RATELIMIT_STORAGE_URI"] == (
+        "sitemaker-sqlite://"
+        + app.config["SQLALCHEMY_DATABASE_URI"].split(":///", 1)[1]
+        + "-limits"
+    )
     # Template and theme edits show on the next reload: no rendered page is kept.
     assert app.config["CACHE_TYPE"] == "NullCache"
     assert not isinstance(app.wsgi_app, FrontCache)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, g, jsonify, request
 
 from ..extensions import db
+from ..services import image_budget
 from ..services import media as media_service
 from . import bp
 from .auth import requires
@@ -22,7 +23,10 @@ def upload():
         raise bad_field("file", "Send at least one file in the field 'file'.")
     limit = current_app.config["MEDIA_MAX_FILE_BYTES"]
     try:
-        prepared = [media_service.prepare(f.filename, f.stream.read(limit + 1)) for f in uploads]
+        with image_budget.within_budget(uploads, f"user:{g.api_user.id}"):
+            prepared = [
+                media_service.prepare(f.filename, f.stream.read(limit + 1)) for f in uploads
+            ]
         rows, written = media_service.store_all(g.site, prepared, g.api_user)
     except media_service.UploadError as error:
         raise ApiError(error.status, error.message, error="upload_refused", field="file") from None

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import g, jsonify, request, url_for
+from flask import current_app, g, jsonify, request, url_for
 
 from ..extensions import db
 from ..models import User
 from ..services import quotas, revisions
-from ..services.markdown import render_markdown, word_count
+from ..services.markdown import word_count
 from ..services.pages import PageError, create_page, max_body_chars, unique_slug
 from ..services.permissions import Permission, requires
+from ..services.render_budget import TooMuchToRender, render_within
 from . import bp
 from .access import editable_page, user_id
 
@@ -38,7 +39,12 @@ def preview():
     fields = _json_fields("body")
     if isinstance(fields, tuple):
         return fields
-    return jsonify(html=render_markdown(fields["body"]), words=word_count(fields["body"]))
+    try:
+        html = render_within(fields["body"], current_app.config["PREVIEW_RENDER_SECONDS"])
+    except TooMuchToRender:
+        message = "This text takes too long to preview; it is shown when you save."
+        return jsonify(error="too_large", message=message), 413
+    return jsonify(html=html, words=word_count(fields["body"]))
 
 
 @bp.route("/pages/autosave", methods=["POST"], defaults={"page_id": None})

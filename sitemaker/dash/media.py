@@ -9,8 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import wants_json
 from ..extensions import db
 from ..models import Media
+from ..services import image_budget, quotas
 from ..services import media as media_service
-from ..services import quotas
 from ..services.permissions import Permission, can, requires
 from . import bp
 
@@ -68,7 +68,10 @@ def _upload():
         return _fail("Choose a file to upload (field 'file').", 400)
     limit = current_app.config["MEDIA_MAX_FILE_BYTES"]
     try:
-        prepared = [media_service.prepare(f.filename, f.stream.read(limit + 1)) for f in uploads]
+        with image_budget.within_budget(uploads, f"user:{current_user.id}"):
+            prepared = [
+                media_service.prepare(f.filename, f.stream.read(limit + 1)) for f in uploads
+            ]
         rows, written = media_service.store_all(g.site, prepared, current_user)
     except media_service.UploadError as error:
         db.session.rollback()

@@ -19,6 +19,7 @@ import yaml
 from flask import current_app
 
 from ..models.common import utcnow
+from . import image_budget, render_budget
 from . import media as media_service
 from .pages import RESERVED_SLUGS, PageError, slug_error, slugify
 
@@ -128,7 +129,49 @@ def read_archive(data: bytes) -> dict[str, bytes]:
         if name in files:
             raise ImportRefused(f"The zip contains {name} twice.")
         files[name] = content
-    return _strip_top_folder(files)
+    files = _strip_top_folder(files)
+    check_work(files)
+    return files
+
+
+def check_work(files: dict[str, bytes]) -> None:
+    """Bound what applying the zip will cost, before anything is applied: the image pixels it
+    will decode (read from headers), and the CPU time its pages take to render (rendered here
+    under one budget for the whole zip; a page the later checks refuse is not rendered)."""
+    config = current_app.config
+    most = int(config["IMPORT_MAX_PIXELS"])
+    pixels = sum(
+        image_budget.claimed_pixels(io.BytesIO(content))
+        for name, content in files.items()
+        if name.startswith("media/")
+    )
+    if pixels > most:
+        raise ImportRefused(
+            f"The zip's images have {pixels / 1e6:.0f} megapixels together; at most "
+            f"{most / 1e6:.0f} are imported at a time. Split it up.",
+            413,
+        )
+    seconds = float(config["IMPORT_RENDER_SECONDS"])
+    allowance = render_budget.RenderAllowance(seconds)
+    longest = int(config.get("PAGE_MAX_BODY_CHARS", 250_000))
+    for name, content in sorted(files.items()):
+        if not name.endswith((".md", ".markdown")) or name.startswith("media/"):
+            continue
+        try:
+            body = parse_document(name, _decode(name, content)).body
+        except ImportRefused:
+            continue  # page_fields and friends say what is wrong with it
+        if len(body) > longest:
+            continue
+        try:
+            allowance.render(body)
+        except render_budget.TooMuchToRender:
+            raise ImportRefused(
+                f"The pages of this zip take too long to render (more than {seconds:g} s of "
+                f"work; {name} is where it ran out). Import fewer pages at a time, or split "
+                "very large tables and lists.",
+                413,
+            ) from None
 
 
 def _strip_top_folder(files: dict[str, bytes]) -> dict[str, bytes]:
@@ -162,6 +205,12 @@ def parse_document(name: str, text: str) -> PageSpec:
             meta = yaml.safe_load(match.group(1)) or {}
         except yaml.YAMLError as error:
             raise ImportRefused(f"{name}: the front matter is not valid YAML.") from error
+        except (ValueError, OverflowError) as error:
+            # YAML that parses but names an impossible value: a date like 2024-02-30, a
+            # year 0, or a time-zone offset of a day or more.
+            raise ImportRefused(
+                f"{name}: the front matter holds an impossible value ({error})."
+            ) from error
         body = text[match.end() :]
     if not isinstance(meta, dict):
         raise ImportRefused(f"{name}: the front matter must be a list of 'key: value' lines.")
@@ -196,7 +245,12 @@ def _when(spec: PageSpec, key: str) -> datetime | None:
     if not isinstance(value, datetime):
         raise ImportRefused(f"{spec.source}: '{key}' is not a date.")
     if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
+        try:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError as error:  # 0001-01-01 +05:00 or 9999-12-31 -05:00 in UTC
+            raise ImportRefused(
+                f"{spec.source}: '{key}' is outside the calendar once moved to UTC."
+            ) from error
     return value
 
 
