@@ -158,7 +158,7 @@ def check_work(files: dict[str, bytes]) -> None:
         if not name.endswith((".md", ".markdown")) or name.startswith("media/"):
             continue
         try:
-            body = parse_document(name, _decode(name, content)).body
+            body = parse_document(name, decode_text(name, content)).body
         except ImportRefused:
             continue  # page_fields and friends say what is wrong with it
         if len(body) > longest:
