@@ -12,13 +12,22 @@ from playwright.sync_api import Page, expect
 
 from sitemaker import create_app
 from tests.browser.a11y import axe_violations, blocking, describe, focused
-from tests.browser.flows import Account, new_email, owner_with_site, sign_in, write_page
+from tests.browser.flows import (
+    Account,
+    new_email,
+    next_code,
+    owner_with_site,
+    sign_in,
+    turn_on_two_factor,
+    write_page,
+)
 
 WIDTHS = {"desktop": {"width": 1280, "height": 860}, "phone": {"width": 390, "height": 844}}
 THEMES = ("plain", "journal", "landing")
 # GET pages that are not screens of their own: redirects and machine answers.
 NOT_SCREENS = {"dash.session", "home.handoff", "home.tls_ask", "home.favicon", "home.confirm"}
 NOT_SCREENS |= {"home.reset_password", "home.invitation"}  # reached only from a mailed link
+NOT_SCREENS |= {"dash.transfer_status_json", "dash.transfer_download"}  # JSON and a zip
 
 
 def html_endpoints(prefixes: tuple[str, ...]) -> set[str]:
@@ -105,6 +114,12 @@ def test_no_serious_violations_anywhere(live_server, browser, trouble, shot, wid
         audit.visit(page, tenant + path, path)
         seen.add(endpoint)
     audit.visit(page, tenant + "/admin/pages?kind=page", "/admin/pages?kind=page")
+    # An export in progress or done: the status page with its progress bar.
+    page.goto(tenant + "/admin/export")
+    page.get_by_role("button", name=f"Export {subdomain}").click()
+    page.wait_for_url(re.compile(r".*/admin/transfers/\d+$"))
+    audit.check(page, "/admin/transfers/<id>")
+    seen.add("dash.transfer_status")
     page.goto(tenant + f"/admin/pages/{page_id}/revisions")
     page.get_by_role("link", name="Compare").first.click()
     audit.check(page, "/admin/pages/<id>/revisions?rev=<id>")
@@ -124,7 +139,8 @@ def test_no_serious_violations_anywhere(live_server, browser, trouble, shot, wid
         page.get_by_label("Theme").select_option(theme)
         page.get_by_role("button", name="Save settings").click()
         expect(page.get_by_role("status").first).to_contain_text("Settings saved.")
-        for path in ("/", "/harbour-notes", "/no-such-page"):
+        for path in ("/", "/harbour-notes", "/archive", "/tags", "/search?q=tides",
+                     "/no-such-page"):  # fmt: skip
             audit.visit(page, tenant + path, f"theme {theme}: {path}")
 
     # The operators' console, signed in as an operator made on the command line.
@@ -136,12 +152,26 @@ def test_no_serious_violations_anywhere(live_server, browser, trouble, shot, wid
     context.set_default_timeout(10_000)
     context.on("page", trouble.watch)
     page = context.new_page()
-    sign_in(page, live_server, Account(found.group(1), found.group(2)), next_url="/ops/")
+    operator = Account(found.group(1), found.group(2))
+    sign_in(page, live_server, operator, next_url="/ops/")
+    # The console needs two-factor sign-in: the operator is sent to turn it on first.
+    page.wait_for_url(apex + "/account/security")
+    audit.check(page, "/account/security")
+    audit.visit(page, apex + "/account")
+    seen |= {"home.account_security", "home.account"}
+    secret, _ = turn_on_two_factor(page, live_server)
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, live_server, operator, next_url="/ops/")
+    expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
+    audit.check(page, "/signin/code")
+    seen.add("home.signin_code")
+    page.get_by_label("Code").fill(next_code(secret))
+    page.get_by_role("button", name="Verify").click()
     page.wait_for_url(apex + "/ops/")
     audit.check(page, "/ops/")
     seen.add("ops.index")
     for path, endpoint in [("/ops/sites", "ops.site_list"), ("/ops/users", "ops.user_list"),
-                           ("/ops/audit", "ops.audit_log")]:  # fmt: skip
+                           ("/ops/audit", "ops.audit_log"), ("/ops/jobs", "ops.failed_jobs")]:  # fmt: skip
         audit.visit(page, apex + path)
         seen.add(endpoint)
     page.goto(apex + f"/ops/sites?q={subdomain}")
