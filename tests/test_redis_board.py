@@ -146,3 +146,26 @@ def test_a_redis_without_scripts_still_moves_counters_and_every_read_asks_it(pai
         assert any(key.startswith(b"sitemaker:site-version:") for key in control.keys("*"))
     finally:
         own.stop()
+
+
+def test_a_wiped_board_is_never_stale_even_before_the_listener_hears(pair, monkeypatch):
+    """FLUSHDB (or an eviction) takes the registrations with the counters: the writer cannot
+    know who trusts a copy, so it waits the registrations out. Here the reader's listener is
+    slow to apply the message, and the next request must still see the change."""
+    reader, writer, site = pair(subdomain="wiped")
+    board = site_versions.board(reader)
+    client = reader.test_client()
+    warm_and_trust(client, board, "wiped", "First")
+    copy, real_drop = board._copy, board._copy.drop
+
+    def slow_drop(slots):
+        time.sleep(0.3)  # the listener thread is busy: the message waits
+        real_drop(slots)
+
+    monkeypatch.setattr(copy, "drop", slow_drop)
+    control = redis.Redis.from_url(redis_url())
+    keys = list(control.scan_iter(match=f"{board._prefix}*"))
+    assert keys and control.delete(*keys)
+    retitle(writer, site.id, "Second")
+    text = client.get("/about", subdomain="wiped").text
+    assert "Second" in text and "First" not in text

@@ -41,14 +41,20 @@ RENEW_SECONDS = 0.1  # how often a listener renews and proves its subscription
 RECONNECT_SECONDS = 0.5
 LISTENER_NAME = "sitemaker-board-"
 
+# Returns the listeners to wait for; first WIPED when the epoch was missing: the board's keys
+# were lost (FLUSHDB, a restart, an eviction), the registrations with them, so a listener
+# trusting its copy may not be in the set and the writer must wait the registrations out.
+WIPED = b"*wiped*"
 _BUMP = """
-redis.call('SET', KEYS[1], ARGV[1], 'NX')
+local wiped = redis.call('SET', KEYS[1], ARGV[1], 'NX')
 for i = 3, #KEYS do redis.call('INCR', KEYS[i]) end
 redis.call('PUBLISH', ARGV[2], ARGV[3])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-return redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. now, '+inf')
+local listeners = redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. now, '+inf')
+if wiped then table.insert(listeners, 1, ARGV[4]) end
+return listeners
 """
 _REGISTER = """
 local t = redis.call('TIME')
@@ -167,7 +173,9 @@ class RedisBoard:
         try:
             try:
                 keys = [self._epoch, self._listeners, *counters]
-                listeners = self._bump_script(keys, [secrets.token_hex(8), self._channel, message])
+                listeners = self._bump_script(
+                    keys, [secrets.token_hex(8), self._channel, message, WIPED]
+                )
             except self._refused:
                 # Scripts not allowed (a managed Redis): then no listener could register
                 # either, every process asks Redis, and plain increments are enough.
@@ -176,6 +184,10 @@ class RedisBoard:
                 for counter in counters:
                     pipe.incr(counter)
                 pipe.execute()
+                return
+            if listeners and bytes(listeners[0]) == WIPED:
+                # Unknown listeners may trust their copy: none can after LEASE_SECONDS.
+                time.sleep(LEASE_SECONDS)
                 return
             self._await(reply, {bytes(name) for name in listeners})
         except Exception as error:
