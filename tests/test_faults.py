@@ -193,8 +193,11 @@ def test_postgres_restart(stack):
         load.wait_for("after", 200, 20)
         # A stop long enough to be seen for sure: the app answers 503 at once, then recovers
         # on its own once the database is back.
-        load.phase = "stopped"
+        # Requests sent while pg_ctl is still shutting the server down may yet be answered by
+        # it; "stopped" starts once pg_ctl has waited for the shutdown to finish.
+        load.phase = "stopping"
         stack["postgres"].pg_ctl("stop")
+        load.phase = "stopped"
         load.wait_for("stopped", 503, 5)
         down = servers.request(stack["port"], "/no-such-page", HOST)
         load.phase = "restarted"
@@ -202,7 +205,7 @@ def test_postgres_restart(stack):
         load.wait_for("restarted", 200, 20)
     finally:
         load.stop()
-    report("postgres", load, ["warmup", "restart", "after", "stopped", "restarted"])
+    report("postgres", load, ["warmup", "restart", "after", "stopping", "stopped", "restarted"])
     assert down.status == 503 and "Temporarily unavailable" in down.text
     assert down.headers["retry-after"] == "5"
     outcomes = {o for _, o, _ in load.results}
