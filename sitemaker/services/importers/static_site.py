@@ -4,13 +4,16 @@ referenced by relative paths, go through the media service like any upload."""
 
 from __future__ import annotations
 
+import io
 import posixpath
 import re
 import tomllib
 from datetime import UTC, date, datetime
 
 import yaml
+from flask import current_app
 
+from .. import image_budget
 from .. import media as media_service
 from ..pages import slugify
 from ..transfer_import import ImportRefused, decode_text
@@ -23,6 +26,7 @@ POST_FOLDERS = ("posts", "post", "_posts", "_drafts", "blog")
 TOML = re.compile(r"\A\+\+\+[ \t]*\r?\n(.*?)\r?\n\+\+\+[ \t]*(?:\r?\n|\Z)", re.S)
 YAML = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 JEKYLL_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})-(.+)")
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 IMAGE = re.compile(r"(!\[[^\]]*\]\()\s*<?([^)\s>]+)>?((?:\s+\"[^\"]*\")?\s*\))")
 
 
@@ -101,8 +105,26 @@ def _images(name: str, body: str, files: dict[str, bytes], source: Source, prepa
     return IMAGE.sub(swap, body)
 
 
+def _check_pixels(files: dict[str, bytes]) -> None:
+    """The zip's images together, from their headers, before any is decoded (as for a
+    sitemaker zip's media/ folder)."""
+    most = int(current_app.config["IMPORT_MAX_PIXELS"])
+    pixels = sum(
+        image_budget.claimed_pixels(io.BytesIO(content))
+        for name, content in files.items()
+        if name.lower().endswith(IMAGE_EXTENSIONS)
+    )
+    if pixels > most:
+        raise ImportRefused(
+            f"The zip's images have {pixels / 1e6:.0f} megapixels together; at most "
+            f"{most / 1e6:.0f} are imported at a time. Split it up.",
+            413,
+        )
+
+
 def parse(files: dict[str, bytes]) -> tuple[Source, list]:
     """The items, and the Prepared images they show (to store with them)."""
+    _check_pixels(files)
     source = Source("static")
     prepared: dict = {}
     for name in sorted(files):
