@@ -23,7 +23,7 @@ from ..models import Site, Transfer, User
 from ..models.common import utcnow
 from . import jobs
 from . import media as media_service
-from .importers import import_upload
+from .importers import images, import_upload
 from .transfer import export_site
 from .transfer_import import ImportRefused
 
@@ -161,6 +161,7 @@ def run_import(transfer_id: int) -> None:
         transfer.status = "done"
         transfer.done = transfer.total = max(transfer.total, 1)
         transfer.message = "\n".join(report.summary())
+        images.queue(transfer.id, list(imported.values()))
         db.session.commit()
     except ImportRefused as error:
         current_app.logger.info("import %s refused: %s", transfer_id, error.message)
