@@ -23,7 +23,7 @@ def detect(data: bytes) -> str:
         return "zip"
     if head.startswith(b"<"):
         return "wordpress"
-    if head.startswith(b"{"):
+    if head.startswith((b"{", b"[")):
         return "ghost"
     raise ImportRefused(
         "That file is not a zip file (a sitemaker export, or Markdown from Hugo, Jekyll or "
