@@ -19,7 +19,7 @@ def test_a_ghost_site_arrives(app, make_site, owner, login):
     client = signed_in(app, login, owner, "acme")
     status, report = run_import(client, "acme", fixture("ghost-5.json"), "studio.ghost.json")
     assert status == "done", report
-    assert "From ghost: 3 post(s), 1 page(s) (1 scheduled), 2 tag(s), 1 item(s) skipped" in report
+    assert "From Ghost: 3 post(s), 1 page(s) (1 scheduled), 2 tag(s), 1 item(s) skipped" in report
     assert "Skipped post “Members only letter”: status 'sent' is not imported" in report
     pages = pages_of(app, "acme")
     assert set(pages) == {"welcome", "contact", "kiln-notes", "spring-sale"}
@@ -133,5 +133,5 @@ def test_a_plain_markdown_zip_still_uses_the_sitemaker_reader(app, make_site, ow
     make_site("acme", owner=owner)
     client = signed_in(app, login, owner, "acme")
     status, report = run_import(client, "acme", make_zip({"notes.md": "# Notes\nx"}), "n.zip")
-    assert status == "done" and "From static" not in report
+    assert status == "done" and "From the static site" not in report
     assert pages_of(app, "acme")["notes"].status == "draft"

@@ -147,7 +147,7 @@ def test_five_thousand_posts_import_in_one_job(app, make_site, owner, login, cap
     status, report = run_import(client, "acme", data, "big.xml")
     seconds = time.perf_counter() - started
     assert status == "done", report[-300:]
-    assert "From wordpress: 5000 post(s), 0 page(s) (0 scheduled), 1 tag(s)" in report
+    assert "From WordPress: 5000 post(s), 0 page(s) (0 scheduled), 1 tag(s)" in report
     assert len(pages_of(app, "acme")) == 5000
     with capsys.disabled():
         print(f"\n5,000-post WXR ({len(data) / 1e6:.1f} MB) imported in {seconds:.1f} s")

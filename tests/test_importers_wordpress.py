@@ -20,7 +20,7 @@ def test_a_wordpress_site_arrives(app, make_site, owner, login):
     status, report = run_import(client, "acme", fixture("wordpress-1.2.xml"), "export.xml")
     assert status == "done", report
     assert (
-        "From wordpress: 4 post(s), 1 page(s) (1 scheduled), 3 tag(s), 2 item(s) skipped" in report
+        "From WordPress: 4 post(s), 1 page(s) (1 scheduled), 3 tag(s), 2 item(s) skipped" in report
     )
     pages = pages_of(app, "acme")
     assert set(pages) == {"hello-world", "about", "autumn-plans", "secret-notes", "half-written"}

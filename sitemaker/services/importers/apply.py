@@ -21,6 +21,7 @@ from ..transfer_import import ImportRefused, PageSpec, page_fields
 from .source import Item, Source
 
 Progress = Callable[[int, int], None]
+PLATFORMS = {"wordpress": "WordPress", "ghost": "Ghost", "static": "the static site"}
 
 
 def _checked(item: Item) -> dict:
@@ -209,7 +210,7 @@ def _summarize(report: ImportReport, source: Source, todo: list, skipped: list) 
         1 for _, f, _ in todo if f["status"] == "published" and f["published_at"] > utcnow()
     )
     report.notes.append(
-        f"From {source.platform}: {kinds.count('post')} post(s), {kinds.count('page')} page(s) "
+        f"From {PLATFORMS[source.platform]}: {kinds.count('post')} post(s), {kinds.count('page')} page(s) "
         f"({scheduled} scheduled), {len(tags)} tag(s), {len(skipped)} item(s) skipped."
     )
     report.notes += [f"Skipped {what}: {why}" for what, why in skipped]
