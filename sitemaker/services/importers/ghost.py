@@ -140,7 +140,8 @@ def parse(data: bytes) -> Source:
             )
         )
     source.notes.append(
-        "Ghost's members, newsletters, authors and settings are not imported; images under "
-        "__GHOST_URL__ are fetched only if the export names the old address."
+        "Ghost's members, newsletters, authors, feature images and settings are not imported; "
+        "images at __GHOST_URL__ addresses (the export omits the old site's address) are "
+        "listed below and keep their address."
     )
     return source
