@@ -158,3 +158,18 @@ def test_public_addresses_pass_the_check():
     assert refused_address("93.184.216.34") is None
     assert refused_address("2606:2800:220:1:248:1893:25c8:1946") is None
     assert "loopback" in refused_address("127.0.0.1", 80, allow="127.0.0.1:81")
+
+
+def test_production_refuses_the_test_allowance():
+    from sitemaker.config import ConfigError, check_production
+
+    config = {
+        "SECRET_KEY": "a real secret",
+        "SERVER_NAME": "example.com",
+        "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://db/sitemaker",
+        "IMPORT_FETCH_ALLOW_LOOPBACK_FOR_TESTS": "127.0.0.1:8000",
+    }
+    with pytest.raises(ConfigError, match="IMPORT_FETCH_ALLOW_LOOPBACK_FOR_TESTS"):
+        check_production(config)
+    config["IMPORT_FETCH_ALLOW_LOOPBACK_FOR_TESTS"] = None
+    check_production(config)

@@ -52,7 +52,10 @@ def test_ghost_slug_taken_here_redirects_to_the_renamed_page(
     assert pages_of(app, "acme")["contact-2"].body == "Write to **hello@studio.example**."
     # /contact stays the site's own page; the old /contact/ of Ghost is ambiguous, and the
     # page that holds the address wins.
-    assert b"Our own" in app.test_client().get("/contact", subdomain="acme").data
+    visitor = app.test_client()
+    assert b"Our own" in visitor.get("/contact", subdomain="acme").data
+    response = visitor.get("/contact/", subdomain="acme")
+    assert response.status_code == 301 and response.headers["Location"].endswith("/contact")
 
 
 HUGO = {

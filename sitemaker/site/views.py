@@ -64,7 +64,13 @@ def _old_query_links():
 
 @bp.route("/<path:old_path>")
 def imported_path(old_path: str):
-    """Any other address: an imported page's old one (/2019/05/hello-world/), or a 404."""
+    """Any other address: an imported page's old one (/2019/05/hello-world/), or a 404. A
+    page's own address with a trailing slash leads to the page itself, before any old one."""
+    bare = old_path.strip("/")
+    if bare and "/" not in bare:
+        params = {"site_id": g.site.id, "now": utcnow(), "slug": bare}
+        if db.session.execute(PAGE_BY_SLUG, params).first() is not None:
+            return redirect(url_for("site.page", slug=bare), 301)
     return _imported_or_404(old_path)
 
 
