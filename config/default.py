@@ -156,3 +156,12 @@ PREVIEW_RENDER_SECONDS = 1.0
 # Per member (signed-in user): previews, and imports and exports (downloads) together.
 RATELIMIT_PREVIEW = "60 per minute;600 per hour"
 RATELIMIT_TRANSFER = "20 per hour"
+
+# Importing from other platforms (WordPress, Ghost, static sites): the largest export file read,
+# the most pages and posts per import, and the images fetched from the old site afterwards.
+IMPORT_MAX_SOURCE_BYTES = 64 * 1024 * 1024
+IMPORT_MAX_ITEMS = 5000
+IMPORT_MAX_REMOTE_IMAGES = 2000
+IMPORT_FETCH_SECONDS = 15.0
+# Tests only: the one "127.0.0.1:<port>" the image fetcher may reach (never private networks).
+IMPORT_FETCH_ALLOW_LOOPBACK_FOR_TESTS = None

@@ -83,3 +83,7 @@ def check_production(config: dict[str, Any]) -> None:
         raise ConfigError("SERVER_NAME is not set; set SITEMAKER_SERVER_NAME to the apex domain")
     if str(config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
         raise ConfigError("DATABASE_URL is SQLite; set SITEMAKER_DATABASE_URL to PostgreSQL")
+    if config.get("IMPORT_FETCH_ALLOW_LOOPBACK_FOR_TESTS"):
+        raise ConfigError(
+            "IMPORT_FETCH_ALLOW_LOOPBACK_FOR_TESTS lets imports reach this machine; it is for tests"
+        )

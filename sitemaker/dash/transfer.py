@@ -10,8 +10,9 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..models import Transfer
-from ..services import transfer_jobs
+from ..services import importers, transfer_jobs
 from ..services.permissions import Permission, requires
+from ..services.transfer_import import ImportRefused
 from . import bp
 
 
@@ -41,8 +42,12 @@ def import_site():
     data = upload.stream.read()
     if not data:
         return _refused("Choose a zip file to import; this one is empty.")
-    # The cheap check now, so an obviously wrong file is answered at once; the job reads the rest.
-    if not data.startswith(b"PK") or not zipfile.is_zipfile(upload.stream):
+    # The cheap checks now, so an obviously wrong file is answered at once; the job reads the rest.
+    try:
+        kind = importers.detect(data)
+    except ImportRefused as error:
+        return _refused(error.message, 415)
+    if kind == "zip" and not zipfile.is_zipfile(upload.stream):
         return _refused("That file is not a zip file.")
     transfer = transfer_jobs.start_import(
         g.site, current_user, data, on_conflict, request.form.get("replace_settings") == "1"

@@ -26,3 +26,6 @@ __all__ = [
     "User",
 ]
 __all__ += ["RecoveryCode"]
+from .imports import ImportedKey  # noqa: E402
+
+__all__ += ["ImportedKey"]

@@ -23,8 +23,8 @@ from ..models import Site, Transfer, User
 from ..models.common import utcnow
 from . import jobs
 from . import media as media_service
+from .importers import images, import_upload
 from .transfer import export_site
-from .transfer_apply import import_site
 from .transfer_import import ImportRefused
 
 PROGRESS_EVERY = 0.25  # seconds between progress writes; a bar needs no more
@@ -150,7 +150,7 @@ def run_import(transfer_id: int) -> None:
     actor = db.session.get(User, transfer.created_by_id) if transfer.created_by_id else None
     written: list[str] = []
     try:
-        report, written = import_site(
+        report, written, imported = import_upload(
             site,
             upload.read_bytes(),
             actor,
@@ -161,6 +161,7 @@ def run_import(transfer_id: int) -> None:
         transfer.status = "done"
         transfer.done = transfer.total = max(transfer.total, 1)
         transfer.message = "\n".join(report.summary())
+        images.queue(transfer.id, list(imported.values()))
         db.session.commit()
     except ImportRefused as error:
         current_app.logger.info("import %s refused: %s", transfer_id, error.message)

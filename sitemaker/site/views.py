@@ -10,6 +10,7 @@ from ..models.common import utcnow
 from ..services import listing, slug_redirects
 from ..services.domains import site_url
 from ..services.http_cache import cached_page
+from ..services.importers import links as imported_links
 from ..services.pages import HOME_PAGE, PAGE_BY_SLUG, site_outline
 from ..services.tags import shown_tags
 from ..services.themes import favicon_url
@@ -47,7 +48,40 @@ def page(slug: str):
     if moved is not None:
         new_slug, is_home = moved
         return redirect("/" if is_home else url_for("site.page", slug=new_slug), 301)
-    abort(404)
+    return _imported_or_404(slug)
+
+
+@bp.before_request
+def _old_query_links():
+    """WordPress's /?p=123 links of imported pages. Before the view: the page cache keys on
+    the path alone, so the cached front page would answer them otherwise."""
+    if request.endpoint == "site.index" and request.args:
+        key = imported_links.query_key(request.args)
+        if key is not None:
+            return _imported_or_404(key, missing=None)
+    return None
+
+
+@bp.route("/<path:old_path>")
+def imported_path(old_path: str):
+    """Any other address: an imported page's old one (/2019/05/hello-world/), or a 404. A
+    page's own address with a trailing slash leads to the page itself, before any old one."""
+    bare = old_path.strip("/")
+    if bare and "/" not in bare:
+        params = {"site_id": g.site.id, "now": utcnow(), "slug": bare}
+        if db.session.execute(PAGE_BY_SLUG, params).first() is not None:
+            return redirect(url_for("site.page", slug=bare), 301)
+    return _imported_or_404(old_path)
+
+
+def _imported_or_404(key: str, missing: int | None = 404):
+    moved = imported_links.target(g.site.id, key, utcnow())
+    if moved is not None:
+        new_slug, is_home = moved
+        return redirect("/" if is_home else url_for("site.page", slug=new_slug), 301)
+    if missing is not None:
+        abort(missing)
+    return None
 
 
 def _render_page(item, now) -> str:
