@@ -156,3 +156,13 @@ PREVIEW_RENDER_SECONDS = 1.0
 # Per member (signed-in user): previews, and imports and exports (downloads) together.
 RATELIMIT_PREVIEW = "60 per minute;600 per hour"
 RATELIMIT_TRANSFER = "20 per hour"
+
+# Page-view analytics (sitemaker/analytics.py, docs/privacy.md): counted in each process,
+# written in one batch per interval; at most MAX_KEYS paths/referrers/visitors per process
+# between flushes (more are dropped); TOP_N paths and referrers kept per site and day (the
+# rest add up under "(other)"); daily figures kept RETENTION_DAYS (None: for ever).
+ANALYTICS_ENABLED = True
+ANALYTICS_FLUSH_SECONDS = 30.0
+ANALYTICS_MAX_KEYS = 10_000
+ANALYTICS_TOP_N = 100
+ANALYTICS_RETENTION_DAYS = None

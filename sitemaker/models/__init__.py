@@ -26,3 +26,14 @@ __all__ = [
     "User",
 ]
 __all__ += ["RecoveryCode"]
+
+from .analytics import (  # noqa: E402
+    AnalyticsDay,
+    AnalyticsPath,
+    AnalyticsReferrer,
+    AnalyticsSalt,
+    AnalyticsVisitor,
+)
+
+__all__ += ["AnalyticsDay", "AnalyticsPath", "AnalyticsReferrer", "AnalyticsSalt"]
+__all__ += ["AnalyticsVisitor"]
