@@ -3,6 +3,8 @@ cookies or stored addresses, and written to the daily tables in batches."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from datetime import date
 
 import sqlalchemy as sa
@@ -16,7 +18,10 @@ from sitemaker.models import (
     AnalyticsReferrer,
     AnalyticsSalt,
     AnalyticsVisitor,
+    Site,
 )
+from sitemaker.services import sites as site_service
+from sitemaker.services.transfer import export_site
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
@@ -135,3 +140,44 @@ def test_a_flood_of_junk_paths_and_referrers_stays_bounded_in_memory_and_in_the_
     assert len(got["paths"]) == top_n + 1 and got["paths"]["(other)"] > 0
     assert len(got["referrers"]) == top_n + 1
     assert sum(got["paths"].values()) == cap  # the tally was full: later paths were dropped
+
+
+def test_old_days_go_after_the_retention_period_and_all_figures_go_with_the_site(
+    make_app, make_site, make_page
+):
+    app = make_app(ANALYTICS_RETENTION_DAYS=10)
+    site = make_site("acme")
+    make_page(site, "About", "x", status="published")
+    client = app.test_client()
+    analytics = app.extensions[KEY]
+    clock = [86400 * 20000.0]
+    analytics.tally.clock = lambda: clock[0]
+    for step in (0, 5, 11):  # days 0, 5 and 11: day 0 is older than 10 days by then
+        clock[0] = 86400 * (20000 + step)
+        visit(client, Referer="https://example.org/")
+        analytics.flush()
+    with app.app_context():
+        days = db.session.scalars(sa.select(AnalyticsDay.day).order_by(AnalyticsDay.day)).all()
+        assert days == [date(2024, 10, 9), date(2024, 10, 15)]
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AnalyticsReferrer)) == 2
+        site_service.purge(db.session.get(Site, site.id))
+        db.session.commit()
+        for model in (AnalyticsDay, AnalyticsPath, AnalyticsReferrer, AnalyticsVisitor):
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(model)) == 0
+
+
+def test_the_export_includes_the_daily_figures(app, site, make_page):
+    make_page(site, "About", "x", status="published")
+    client = app.test_client()
+    for n in range(3):
+        visit(client, address=f"10.0.0.{n}", Referer="https://lobste.rs/s/1")
+    app.extensions[KEY].flush()
+    with app.app_context():
+        archive = zipfile.ZipFile(io.BytesIO(export_site(db.session.get(Site, site.id))))
+        today = db.session.scalar(sa.select(AnalyticsDay.day)).isoformat()
+    daily = archive.read("analytics/daily.csv").decode()
+    assert daily == f"day,views,unique_visitors,feed_fetches\n{today},3,3,0\n"
+    assert archive.read("analytics/pages.csv").decode().splitlines()[1] == f"{today},/about,3"
+    assert (
+        archive.read("analytics/referrers.csv").decode().splitlines()[1] == f"{today},lobste.rs,3"
+    )
