@@ -117,7 +117,7 @@ def test_the_next_days_salt_gives_new_hashes_and_the_old_salt_and_hashes_are_gon
 
 
 def test_a_flood_of_junk_paths_and_referrers_stays_bounded_in_memory_and_in_the_database(
-    app, client, site, make_page
+    app, client, site, make_page, owner, login
 ):
     make_page(site, "About", "x", status="published")
     analytics = app.extensions[KEY]
@@ -140,6 +140,10 @@ def test_a_flood_of_junk_paths_and_referrers_stays_bounded_in_memory_and_in_the_
     assert len(got["paths"]) == top_n + 1 and got["paths"]["(other)"] > 0
     assert len(got["referrers"]) == top_n + 1
     assert sum(got["paths"].values()) == cap  # the tally was full: later paths were dropped
+    login(client, owner, "acme")
+    dashboard = client.get("/admin/analytics", subdomain="acme")
+    assert dashboard.status_code == 200
+    assert "<code>(other)</code></td><td>9900</td>" in dashboard.get_data(as_text=True)
 
 
 def test_old_days_go_after_the_retention_period_and_all_figures_go_with_the_site(
