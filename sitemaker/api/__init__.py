@@ -19,4 +19,10 @@ limiter.limit(api_limit, key_func=rate_key)(bp)
 from . import auth, errors  # noqa: E402,F401  (the gate and the JSON errors)
 
 # isort: split
-from . import media, openapi, pages, site  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    media,
+    openapi,
+    pages,
+    site,
+    stats,  # noqa: E402,F401
+)
