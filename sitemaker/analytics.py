@@ -36,6 +36,7 @@ class Analytics:
             self._salt_for, config["SESSION_COOKIE_NAME"], int(config["ANALYTICS_MAX_KEYS"])
         )
         self._thread: threading.Thread | None = None
+        self._forgotten = None  # the day whose predecessors' hashes this process deleted
         self._wake = threading.Event()
 
     def front_hit(self, environ: dict[str, Any], site_name: str, headers) -> None:
@@ -63,15 +64,18 @@ class Analytics:
     def flush(self) -> int:
         """Write what this process counted; returns the views written (0 when idle)."""
         batch = self.tally.take()
+        today = self.tally.today()
         if not batch:
+            if self._forgotten != today:  # a new day: yesterday's salt goes, even unvisited
+                self._forget(today)
             return 0
         with self.app.app_context():
             try:
                 analytics_store.apply(batch, self.top_n)
-                today = max(day for _, day in batch.totals)
                 analytics_store.forget_before(today)
                 analytics_store.apply_retention(today, self.keep_days)
                 db.session.commit()
+                self._forgotten = today
             except Exception as error:  # counts may be lost, the process goes on
                 db.session.rollback()
                 self.app.logger.warning("page views lost (%s): %s", sum_views(batch), error)
@@ -81,6 +85,18 @@ class Analytics:
         if batch.dropped:
             self.app.logger.warning("page-view tally full: %s entries dropped", batch.dropped)
         return sum_views(batch)
+
+    def _forget(self, today) -> None:
+        with self.app.app_context():
+            try:
+                analytics_store.forget_before(today)
+                db.session.commit()
+                self._forgotten = today
+            except Exception as error:
+                db.session.rollback()
+                self.app.logger.warning("yesterday's visitor hashes not deleted yet: %s", error)
+            finally:
+                db.session.remove()
 
     def after_fork(self) -> None:
         self.tally.after_fork()

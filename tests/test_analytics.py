@@ -114,6 +114,11 @@ def test_the_next_days_salt_gives_new_hashes_and_the_old_salt_and_hashes_are_gon
     assert [day for day, _ in later_salts] == [date(2024, 10, 5)]
     assert later_salts[0][1] != salts[0][1]
     assert first[0][1] not in str(second) and "10.0.0.1" not in str(second)
+    clock[0] += 86400  # a day without readers: its end still deletes the last hashes and salt
+    assert analytics.flush() == 0
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AnalyticsVisitor)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AnalyticsSalt)) == 0
 
 
 def test_a_flood_of_junk_paths_and_referrers_stays_bounded_in_memory_and_in_the_database(

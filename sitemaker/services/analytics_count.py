@@ -123,7 +123,7 @@ class Tally:
         agent = environ.get("HTTP_USER_AGENT", "")[:500]
         if is_bot(agent):
             return
-        day = date.fromordinal(EPOCH_ORDINAL + int(self.clock() // 86400))  # the UTC day
+        day = self.today()  # UTC
         if feed:
             self._add(site_name, day, None, None, None)
             return
@@ -137,6 +137,9 @@ class Tally:
             f"{site_name}\n{address}\n{agent}".encode(), key=salt.encode(), digest_size=16
         ).hexdigest()
         self._add(site_name, day, path, source, digest)
+
+    def today(self) -> date:
+        return date.fromordinal(EPOCH_ORDINAL + int(self.clock() // 86400))
 
     def _salt_of(self, day: date) -> str:
         known = self._salt
