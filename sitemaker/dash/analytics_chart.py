@@ -58,7 +58,7 @@ def chart(days: list[DayFigures]) -> Chart:
         bars.append(Bar(round(x + 1, 1), y(day.views), round(slot - 2, 1),
                         round(baseline - y(day.views), 1), label))  # fmt: skip
         points.append(f"{round(x + slot / 2, 1)},{y(day.uniques)}")
-        if i % 7 == 0 or i == len(days) - 1:
+        if (len(days) - 1 - i) % 7 == 0:  # weekly, ending today
             labels.append((round(x + slot / 2, 1), day.day.strftime("%b %d")))
     ticks = [(y(top * n // 4), top * n // 4) for n in range(5)]
     total = sum(d.views for d in days)
