@@ -22,6 +22,7 @@ from sitemaker.models import (
 )
 from sitemaker.services import sites as site_service
 from sitemaker.services.transfer import export_site
+from tests.components import free_port
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
@@ -190,3 +191,15 @@ def test_the_export_includes_the_daily_figures(app, site, make_page):
     assert (
         archive.read("analytics/referrers.csv").decode().splitlines()[1] == f"{today},lobste.rs,3"
     )
+
+
+def test_counting_goes_on_with_redis_down(make_app, make_site, make_page):
+    """Counts live in the process and go to the database: a dead Redis (page cache, board,
+    limits) costs neither the page nor the count."""
+    app = make_app(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+    site = make_site("acme")
+    make_page(site, "About", "x", status="published")
+    client = app.test_client()
+    for n in range(4):
+        assert visit(client, address=f"10.0.0.{n % 2}").status_code == 200
+    assert figures(app, site.id)["days"] == [(4, 2, 0)]

@@ -96,7 +96,8 @@ class Tally:
         self.max_keys = max_keys
         self.clock = clock
         self._member = re.compile(rf"(?:^|;)\s*{re.escape(session_cookie)}=")
-        self._salt: tuple[date, str] | None = None
+        self._salt: tuple[date, Any] | None = None  # the day and its keyed hash state
+        self._day: tuple[int, date] = (-1, date.min)
         self._batch = Batch()
         self._lock = threading.Lock()
 
@@ -131,20 +132,24 @@ class Tally:
         referer = environ.get("HTTP_REFERER")
         host = environ.get("HTTP_HOST", "").lower().partition(":")[0]
         source = referrer_host(referer[:500], host) if referer else None
-        salt = self._salt_of(day)
-        address = environ.get("REMOTE_ADDR", "")
-        digest = hashlib.blake2b(
-            f"{site_name}\n{address}\n{agent}".encode(), key=salt.encode(), digest_size=16
-        ).hexdigest()
-        self._add(site_name, day, path, source, digest)
+        state = self._keyed(day).copy()
+        state.update(f"{site_name}\n{environ.get('REMOTE_ADDR', '')}\n{agent}".encode())
+        self._add(site_name, day, path, source, state.hexdigest())
 
     def today(self) -> date:
-        return date.fromordinal(EPOCH_ORDINAL + int(self.clock() // 86400))
+        number = int(self.clock() // 86400)
+        known = self._day
+        if known[0] != number:
+            known = self._day = (number, date.fromordinal(EPOCH_ORDINAL + number))
+        return known[1]
 
-    def _salt_of(self, day: date) -> str:
+    def _keyed(self, day: date) -> Any:
+        """A BLAKE2b state already keyed with the day's salt: copying it is cheaper than
+        keying a new one for every view."""
         known = self._salt
         if known is None or known[0] != day:
-            known = self._salt = (day, self.salt_for(day))
+            salt = self.salt_for(day).encode()
+            known = self._salt = (day, hashlib.blake2b(key=salt, digest_size=16))
         return known[1]
 
     def _add(self, name: str, day: date, path: str | None, source: str | None, digest: str | None):
@@ -161,17 +166,17 @@ class Tally:
                 total[1] += 1
                 return
             total[0] += 1
-            for table, key in (
-                (batch.paths, (name, day, path)),
-                (batch.referrers, (name, day, source)),
-            ):
-                if key[2] is None:
-                    continue
-                if key in table:
-                    table[key] += 1
-                elif len(table) < cap:
-                    table[key] = 1
-                else:
-                    batch.dropped += 1
+            _bump(batch, batch.paths, (name, day, path), cap)
+            if source is not None:
+                _bump(batch, batch.referrers, (name, day, source), cap)
             if digest is not None and len(batch.visitors) < cap:
                 batch.visitors.add((name, day, digest))
+
+
+def _bump(batch: Batch, table: dict, key: tuple, cap: int) -> None:
+    if key in table:
+        table[key] += 1
+    elif len(table) < cap:
+        table[key] = 1
+    else:
+        batch.dropped += 1
