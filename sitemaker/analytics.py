@@ -15,7 +15,7 @@ import threading
 import weakref
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, g, has_app_context, request
 
 from .extensions import db
 from .front_cache import FrontCache
@@ -55,6 +55,9 @@ class Analytics:
             self.app.logger.warning("page view not counted: %s", error)
 
     def _salt_for(self, day):
+        if has_app_context() and current_app._get_current_object() is self.app:
+            # In a request (the Flask path): its own session and connection, not a second one.
+            return analytics_store.salt_for(day)
         with self.app.app_context():
             try:
                 return analytics_store.salt_for(day)
@@ -66,7 +69,9 @@ class Analytics:
         batch = self.tally.take()
         today = self.tally.today()
         if not batch:
-            if self._forgotten != today:  # a new day: yesterday's salt goes, even unvisited
+            if self._forgotten is None:
+                self._forgotten = today
+            elif self._forgotten != today:  # a new day: yesterday's salt goes, even unvisited
                 self._forget(today)
             return 0
         with self.app.app_context():
