@@ -72,12 +72,18 @@ def test_views_are_counted_on_front_hits_and_flask_pages_but_not_bots_head_304_o
     assert visit(client, agent=GOOGLEBOT).status_code == 200
     assert visit(client, agent="").status_code == 200
     assert visit(client, "/feed.xml").status_code == 200
+    assert (
+        visit(
+            client, "/feed.xml", agent="Feedly/1.0 (+http://www.feedly.com/fetcher.html)"
+        ).status_code
+        == 200
+    )
     assert visit(client, "/custom.css").status_code == 200
     assert visit(client, "/nowhere").status_code == 404
     login(client, owner, "acme")
     assert visit(client, address="10.9.9.9").status_code == 200
     got = figures(app, site.id)
-    assert got["days"] == [(6, 3, 1)]
+    assert got["days"] == [(6, 3, 2)]  # feed fetches: a browser's and Feedly's
     assert got["paths"] == {"/about": 6}
     assert got["referrers"] == {"Google": 6}
 

@@ -3,8 +3,8 @@
 does a few dictionary operations and one hash, and never touches the network except for
 loading the day's salt once per process and day.
 
-What counts: a 200 GET of an HTML page (views) or of the Atom feed (feed fetches), not from a
-crawler (the crawler-user-agents list, https://github.com/monperrus/crawler-user-agents) and
+What counts: a 200 GET of the Atom feed (feed fetches, whoever asks: feed readers are on the
+crawler list too) or of an HTML page (views), the latter not from a crawler (the crawler-user-agents list, https://github.com/monperrus/crawler-user-agents) and
 not from a signed-in member. Sessions are host-only and only members are ever given one on
 a tenant host (the dashboard handoff), so the mere presence of the session cookie marks the
 tenant's own views; it is never decoded here.
@@ -121,13 +121,13 @@ class Tally:
         cookies = environ.get("HTTP_COOKIE")
         if cookies and self._member.search(cookies):
             return
+        if feed:  # feed readers are machines (most are on the crawler list): all count
+            self._add(site_name, self.today(), None, None, None)
+            return
         agent = environ.get("HTTP_USER_AGENT", "")[:500]
         if is_bot(agent):
             return
         day = self.today()  # UTC
-        if feed:
-            self._add(site_name, day, None, None, None)
-            return
         path = environ.get("PATH_INFO", "")[:PATH_LENGTH]
         referer = environ.get("HTTP_REFERER")
         host = environ.get("HTTP_HOST", "").lower().partition(":")[0]
