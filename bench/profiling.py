@@ -7,15 +7,20 @@ import random
 from pathlib import Path
 
 from .seed import SECRET_KEY, tenant_host
-from .settings import PAGES_PER_SITE, SERVER_NAME
+from .settings import BROWSER_UA, PAGES_PER_SITE, SERVER_NAME
 
 
-def _app(database_url: str):
+def _app(database_url: str, **overrides):
     from sitemaker import create_app
 
     return create_app(
         "production",
-        {"DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY, "SERVER_NAME": SERVER_NAME},
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": SECRET_KEY,
+            "SERVER_NAME": SERVER_NAME,
+            **overrides,
+        },
     )
 
 
@@ -132,10 +137,23 @@ def cpu_costs(database_url: str, size: int, misses: int = 300, repeats: int = 20
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / "page.body").write_bytes(response.data)
         costs["floor"] = per_request_ms(create_floor(folder), [hot] * repeats)
-    with app.app_context():
-        from sitemaker.extensions import db
+    # A hit from a browser, which page-view counting counts (the hot environ above has no
+    # user agent, so it is skipped as a bot), against the same app with counting off.
+    browser = environ(host, path, **{"User-Agent": BROWSER_UA})
+    uncounted = _app(database_url, ANALYTICS_ENABLED=False)
+    for wsgi in (app, uncounted):
+        for _ in range(3):  # the front cache keeps it from the second visit; the day's salt
+            answer(wsgi, browser)
+    counted_ms, uncounted_ms = [], []
+    for _ in range(5):  # alternate, so both see the same noise; keep the best of each
+        counted_ms.append(per_request_ms(app, [browser] * repeats))
+        uncounted_ms.append(per_request_ms(uncounted, [browser] * repeats))
+    costs["hit_counted"], costs["hit_uncounted"] = min(counted_ms), min(uncounted_ms)
+    for each in (app, uncounted):
+        with each.app_context():
+            from sitemaker.extensions import db
 
-        db.engine.dispose()
+            db.engine.dispose()
     return costs
 
 
@@ -145,6 +163,11 @@ def costs_text(by_size: dict[int, dict]) -> str:
     for size, c in sorted(by_size.items()):
         lines.append(f"  {size:>9,}  {c['miss']:7.3f}  {c['hit']:7.3f}  "
                      f"{c['not_modified']:7.3f}  {c['floor']:7.3f}")  # fmt: skip
+    for size, c in sorted(by_size.items()):
+        if "hit_counted" in c:
+            lines.append(f"  {size:>9,}  hit from a browser: page-view counting on "
+                         f"{c['hit_counted']:.4f}, off {c['hit_uncounted']:.4f} "
+                         f"(ratio {c['hit_counted'] / c['hit_uncounted']:.2f})")  # fmt: skip
     lines.append("  miss: first visit of a URL (Flask, queries, render); hit and 304: answered by")
     lines.append("  the front cache; floor: Flask returning the same bytes from memory.")
     return "\n".join(lines) + "\n"

@@ -13,6 +13,7 @@ from . import nginxconf, seed, servers, wrk
 from .lua import Mix
 from .results import Case, table, write_json
 from .settings import (
+    BROWSER_UA,
     PAGES_PER_SITE,
     RESULTS_DIR,
     ROOT,
@@ -98,6 +99,7 @@ class Bench:
                 if largest:
                     self.conditional_case(sites, port, app_url, floor_url, sample)
                     self.dashboard_case(sites, app_url, floor_url, cookie, dash)
+                    self.counting_case(sites, env, app_url)
             if largest:
                 self.nginx_cases(sites, port)
 
@@ -143,6 +145,24 @@ class Bench:
         host1 = seed.tenant_host(1, sites)
         mix = self._mix(sites, fixed=("/admin/", host1), headers=self._dash_headers(cookie))
         self.measure(Case(name, sites, desc), app_url, floor_url, mix)
+
+    def counting_case(self, sites: int, env: dict[str, str], app_url: str) -> None:
+        """The page-view counting's cost where it matters most: a front-cache hit from a
+        browser (so every step runs: bot check, salted hash, tally), against the same app with
+        ANALYTICS_ENABLED off, alternating in the same run."""
+        name = "page-hot-counting"
+        if not self.wanted(name):
+            return
+        host1 = seed.tenant_host(1, sites)
+        desc = "one hot page (front-cache hit), page-view counting on (baseline: off)"
+        off_env = dict(env, SITEMAKER_ANALYTICS_ENABLED="false")
+        mix = self._mix(sites, fixed=(SAMPLE_PATH, host1), headers={"User-Agent": BROWSER_UA})
+        with servers.gunicorn("wsgi:app", off_env, self.s.workers, self.workdir,
+                              f"app-uncounted-{sites}") as off_port:  # fmt: skip
+            off_url = f"http://127.0.0.1:{off_port}/"
+            self._wrk(off_url, mix)  # unrecorded: each fresh worker fills its front cache
+            case = Case(name, sites, desc, baseline_name="counting off")
+            self.measure(case, app_url, off_url, mix)
 
     # -- nginx -----------------------------------------------------------------------------
 

@@ -16,6 +16,8 @@ SERVER_NAME = "example.com"
 SITE_PREFIX = "site"
 PAGES_PER_SITE = 5
 USER_AGENT = "sitemaker-bench"
+# The hot-page counting case and its CPU figures send a browser's agent: a bot's is not counted.
+BROWSER_UA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 
 
 @dataclass

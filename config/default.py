@@ -165,3 +165,13 @@ IMPORT_MAX_REMOTE_IMAGES = 2000
 IMPORT_FETCH_SECONDS = 15.0
 # Tests only: the one "127.0.0.1:<port>" the image fetcher may reach (never private networks).
 IMPORT_FETCH_ALLOW_LOOPBACK_FOR_TESTS = None
+
+# Page-view analytics (sitemaker/analytics.py, docs/privacy.md): counted in each process,
+# written in one batch per interval; at most MAX_KEYS paths/referrers/visitors per process
+# between flushes (more are dropped); TOP_N paths and referrers kept per site and day (the
+# rest add up under "(other)"); daily figures kept RETENTION_DAYS (None: for ever).
+ANALYTICS_ENABLED = True
+ANALYTICS_FLUSH_SECONDS = 30.0
+ANALYTICS_MAX_KEYS = 10_000
+ANALYTICS_TOP_N = 100
+ANALYTICS_RETENTION_DAYS = None

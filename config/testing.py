@@ -10,3 +10,5 @@ JOBS_EMBEDDED = "sync"
 # Tests export and import far more often than a member would; tests of the limits set them.
 RATELIMIT_TRANSFER = "10000 per hour"
 RATELIMIT_PREVIEW = "10000 per hour"
+# Tests flush page-view counts themselves (app.extensions["sitemaker.analytics"].flush()).
+ANALYTICS_FLUSH_SECONDS = 3600.0

@@ -27,6 +27,9 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
 
     rate_limits.init_app(app)
     wrap_wsgi(app)
+    from . import analytics
+
+    analytics.init_app(app)
 
     from . import logging as structured_logging
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from . import analytics
 from .extensions import db
 from .front_cache import FrontCache
 from .services import site_versions
@@ -31,3 +32,4 @@ def after_fork(app: Flask) -> None:
         if isinstance(layer, FrontCache):
             layer.after_fork()
         layer = getattr(layer, "app", None)
+    analytics.after_fork(app)  # an empty tally; the flush thread starts with the first view

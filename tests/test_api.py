@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from sitemaker.extensions import db
 from sitemaker.models import Page, PageRevision
+from sitemaker.services import api_tokens
 from tests.api_helpers import Api, make_token_fixture  # noqa: F401  (the make_token fixture)
 
 
@@ -245,7 +246,10 @@ def test_wrong_methods_are_405_with_allow(api):
 def test_site_settings(api, site):
     body = api.get("/site").get_json()
     assert body["subdomain"] == "acme" and body["role"] == "owner"
-    assert body["scopes"] == ["pages:read", "pages:write", "pages:publish", "media:write"]
+    assert body["scopes"] == list(api_tokens.SCOPES)  # a token made with every scope
+    assert {"pages:read", "pages:write", "pages:publish", "media:write", "stats:read"} <= set(
+        body["scopes"]
+    )
     assert body["url"] == "http://acme.example.test/"
     assert body["pages_used"] == 0 and body["max_pages"] == 1000
 
@@ -257,7 +261,7 @@ def test_openapi_is_public_and_lists_every_endpoint(client, site):
     assert doc["openapi"].startswith("3.1")
     assert set(doc["paths"]) == {
         "/pages", "/pages/{page_id}", "/pages/{page_id}/publish",
-        "/pages/{page_id}/revisions", "/media", "/site",
+        "/pages/{page_id}/revisions", "/media", "/site", "/stats",
     }  # fmt: skip
     assert set(doc["paths"]["/pages/{page_id}"]) == {"get", "patch", "delete"}
     assert doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"

@@ -20,3 +20,6 @@ from . import auth, errors  # noqa: E402,F401  (the gate and the JSON errors)
 
 # isort: split
 from . import media, openapi, pages, site  # noqa: E402,F401
+
+# isort: split
+from . import stats  # noqa: E402,F401  (page-view figures)

@@ -376,7 +376,7 @@ def document() -> dict[str, Any]:
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
-        "paths": paths(),
+        "paths": {**paths(), **stats.openapi_paths(operation, answer, query)},
         "components": {
             "securitySchemes": {
                 "bearer": {
@@ -385,9 +385,12 @@ def document() -> dict[str, Any]:
                     "description": "A personal access token.",
                 }
             },
-            "schemas": schemas(),
+            "schemas": {**schemas(), **stats.openapi_schemas()},
         },
     }
+
+
+from . import stats  # noqa: E402  (imported last: it builds on the helpers above)
 
 
 @bp.route("/openapi.json")

@@ -25,6 +25,7 @@ from . import auth  # noqa: E402,F401  (its gate runs before any dash view's)
 # isort: split
 from . import (  # noqa: E402,F401
     account,
+    analytics,
     clock,
     danger,
     domain,

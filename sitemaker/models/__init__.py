@@ -1,31 +1,42 @@
 """The data model, a module per domain. Import models from here."""
 
 from .accounts import RecoveryCode, UsedToken, User
+from .analytics import (
+    AnalyticsDay,
+    AnalyticsPath,
+    AnalyticsReferrer,
+    AnalyticsSalt,
+    AnalyticsVisitor,
+)
 from .audit import AuditLog
 from .content import Page, PageRevision, PageTag, SlugRedirect
+from .imports import ImportedKey
 from .jobs import SentMail, Transfer
 from .media import Media
 from .sites import Invitation, Membership, Role, Site
 from .tokens import ApiToken
 
 __all__ = [
+    "AnalyticsDay",
+    "AnalyticsPath",
+    "AnalyticsReferrer",
+    "AnalyticsSalt",
+    "AnalyticsVisitor",
     "ApiToken",
     "AuditLog",
+    "ImportedKey",
     "Invitation",
     "Media",
     "Membership",
     "Page",
     "PageRevision",
     "PageTag",
+    "RecoveryCode",
     "Role",
+    "SentMail",
     "Site",
     "SlugRedirect",
-    "UsedToken",
-    "SentMail",
     "Transfer",
+    "UsedToken",
     "User",
 ]
-__all__ += ["RecoveryCode"]
-from .imports import ImportedKey  # noqa: E402
-
-__all__ += ["ImportedKey"]

@@ -27,6 +27,7 @@ SCOPES: dict[str, tuple[str, Permission]] = {
     "pages:publish": ("Publish and schedule pages and posts", Permission.PUBLISH),
     "media:write": ("Upload images and PDFs", Permission.UPLOAD),
 }
+SCOPES["stats:read"] = ("Read page-view figures", Permission.PUBLISH)
 MAX_NAME = 100
 # Writing last_used_at on every request would turn reads into writes; once a minute is enough
 # to tell a tenant which tokens are in use.

@@ -89,6 +89,9 @@ def export_site(site: Site, progress: Callable[[int, int], None] | None = None) 
     entries: dict[str, bytes] = {
         "site.json": json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False).encode()
     }
+    from .analytics_report import export_entries
+
+    entries.update(export_entries(site.id))  # the daily figures, as CSV, when there are any
     total = len(pages) + len(media)
     step = progress or (lambda done, total: None)
     for done, page in enumerate(pages, 1):

@@ -109,6 +109,7 @@ def test_no_serious_violations_anywhere(live_server, browser, trouble, shot, wid
         "dash.import_site": "/admin/import",
         "dash.delete_site": "/admin/delete",
         "dash.account": "/admin/account",
+        "dash.analytics": "/admin/analytics",
     }
     for endpoint, path in dash.items():
         audit.visit(page, tenant + path, path)
