@@ -27,7 +27,11 @@ THEMES = ("plain", "journal", "landing")
 # GET pages that are not screens of their own: redirects and machine answers.
 NOT_SCREENS = {"dash.session", "home.handoff", "home.tls_ask", "home.favicon", "home.confirm"}
 NOT_SCREENS |= {"home.reset_password", "home.invitation"}  # reached only from a mailed link
-NOT_SCREENS |= {"dash.transfer_status_json", "dash.transfer_download"}  # JSON and a zip
+NOT_SCREENS |= {
+    "dash.transfer_status_json",
+    "dash.transfer_download",
+    "dash.analytics_csv",
+}  # files
 
 
 def html_endpoints(prefixes: tuple[str, ...]) -> set[str]:
