@@ -26,3 +26,11 @@ __all__ = [
     "User",
 ]
 __all__ += ["RecoveryCode"]
+from .subscribers import (  # noqa: E402
+    NewsletterDelivery,
+    NewsletterSend,
+    NewsletterSettings,
+    Subscriber,
+)
+
+__all__ += ["NewsletterDelivery", "NewsletterSend", "NewsletterSettings", "Subscriber"]
