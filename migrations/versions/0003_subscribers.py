@@ -51,6 +51,7 @@ def upgrade():
         sa.Column("page_id", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("total", sa.Integer(), nullable=False),
+        sa.Column("last_subscriber_id", sa.Integer(), nullable=False),
         sa.Column("message", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("finished_at", sa.DateTime(), nullable=True),
@@ -86,8 +87,8 @@ def upgrade():
     # Posts already visible were written before anyone could subscribe: mark them mailed-out
     # ("skipped") so the first sending run does not mail a site's whole back catalogue.
     op.execute(
-        "INSERT INTO newsletter_sends (site_id, page_id, status, total, message, created_at) "
-        "SELECT site_id, id, 'skipped', 0, 'published before subscriptions', CURRENT_TIMESTAMP "
+        "INSERT INTO newsletter_sends (site_id, page_id, status, total, last_subscriber_id, message, created_at) "
+        "SELECT site_id, id, 'skipped', 0, 0, 'published before subscriptions', CURRENT_TIMESTAMP "
         "FROM pages WHERE kind = 'post' AND status = 'published' "
         "AND published_at IS NOT NULL AND published_at <= CURRENT_TIMESTAMP"
     )

@@ -62,6 +62,8 @@ class NewsletterSend(db.Model):
     page_id: Mapped[int] = mapped_column(sa.ForeignKey("pages.id", ondelete="CASCADE"), unique=True)
     status: Mapped[str] = mapped_column(sa.String(10), default="sending")
     total: Mapped[int] = mapped_column(default=0)
+    # The run covers the subscribers confirmed when it started: ids up to this one.
+    last_subscriber_id: Mapped[int] = mapped_column(default=0)
     message: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]

@@ -38,7 +38,7 @@ from flask_limiter.util import get_remote_address
 
 from ..extensions import csrf, db, limiter
 from ..models.common import utcnow
-from ..services import subscribers
+from ..services import newsletter_schedule, subscribers
 from ..services.http_cache import cached_page
 from ..services.pages import site_outline
 from ..services.tokens import BadToken
@@ -146,3 +146,6 @@ def unsubscribe(token: str):
         abort(400, description=str(error))
     db.session.commit()
     return _page(message="You are unsubscribed; no more posts will be sent to this address.")
+
+
+bp.record_once(lambda state: newsletter_schedule.init_app(state.app))
