@@ -36,6 +36,7 @@ from . import (  # noqa: E402,F401
     pages,
     revisions,
     settings,
+    subscribers,
     tokens,
     transfer,
     trash,
