@@ -128,3 +128,23 @@ def test_authors_cannot_see_subscribers(app, client, site, make_user, login):
     login(client, author, "acme")
     assert client.get("/admin/subscribers", subdomain="acme").status_code in (403, 404)
     assert client.get("/admin/subscribers.csv", subdomain="acme").status_code in (403, 404)
+
+
+def test_operators_set_a_sites_daily_mail_quota_in_ops(app, client, site, make_user, login):
+    from tests.newsletter_helpers import add_subscribers as add
+    from tests.test_ops import APEX
+    from tests.test_ops import csrf_token as ops_csrf
+
+    login(client, make_user("ops@example.org", is_operator=True))
+    path = f"/ops/sites/{site.id}"
+    assert "Posts mailed to subscribers per day" in client.get(path, base_url=APEX).text
+    token = ops_csrf(client, path)
+    bad = client.post(f"{path}/mail-quota", data={"csrf_token": token, "daily_quota": "-3"},
+                      base_url=APEX, follow_redirects=True)  # fmt: skip
+    assert "a whole number from 0" in bad.text
+    client.post(f"{path}/mail-quota", data={"csrf_token": token, "daily_quota": "1"},
+                base_url=APEX)  # fmt: skip
+    assert 'name="daily_quota" min="0" value="1"' in client.get(path, base_url=APEX).text
+    add(app, site.id, ["a@example.org", "b@example.org"])
+    send = send_of(app, publish(app, site.id, "Over quota"))
+    assert send.status == "stopped" and "daily sending quota of 1" in send.message

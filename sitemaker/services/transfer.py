@@ -21,7 +21,7 @@ import yaml
 
 from ..extensions import db
 from ..models import Media, Page, Site
-from . import storage
+from . import storage, transfer_subscribers
 from .pages import navigation_ids
 from .transfer_import import DATE_FIELDS
 
@@ -89,6 +89,7 @@ def export_site(site: Site, progress: Callable[[int, int], None] | None = None) 
     entries: dict[str, bytes] = {
         "site.json": json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False).encode()
     }
+    entries.update(transfer_subscribers.export_entries(site))
     total = len(pages) + len(media)
     step = progress or (lambda done, total: None)
     for done, page in enumerate(pages, 1):
