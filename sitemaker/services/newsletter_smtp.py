@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import smtplib
+import socket
 import ssl
 import time
 from collections.abc import Callable
@@ -55,6 +56,9 @@ class Sender:
             if config.get("MAIL_USERNAME"):
                 self.smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
             self.smtp.ehlo_or_helo_if_needed()
+            # Small commands, each waiting for its reply: without this, Nagle's algorithm
+            # holds the message's last line until the server acknowledges the body.
+            self.smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return self
 
     def __exit__(self, *exc) -> None:
