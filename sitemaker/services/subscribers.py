@@ -100,13 +100,13 @@ def check_confirm_token(site: Site, token: str) -> Subscriber:
 
 def confirm(site: Site, token: str, now: datetime) -> Subscriber:
     """Confirm a pending subscription. Confirming twice is harmless; an unsubscribed or
-    bounced address stays so (BadToken: subscribing again starts over)."""
+    bounced address stays so (BadToken): unsubscribing is final."""
     subscriber = check_confirm_token(site, token)
     if subscriber.status == "pending":
         subscriber.status = "confirmed"
         subscriber.confirmed_at = now
     elif subscriber.status != "confirmed":
-        raise BadToken("This subscription has ended; subscribe again to receive posts.")
+        raise BadToken("This subscription has ended (unsubscribed, or mail to it bounced).")
     return subscriber
 
 
