@@ -175,3 +175,15 @@ ANALYTICS_FLUSH_SECONDS = 30.0
 ANALYTICS_MAX_KEYS = 10_000
 ANALYTICS_TOP_N = 100
 ANALYTICS_RETENTION_DAYS = None
+
+# Readers following a site by email (services/subscribers.py, services/newsletter.py).
+# Subscribe attempts per client address and per site (each sends at most one confirmation).
+RATELIMIT_SUBSCRIBE_CLIENT = "5 per minute;20 per hour"
+RATELIMIT_SUBSCRIBE_SITE = "60 per hour;300 per day"
+# Messages one site may send per UTC day; operators override it per site in /ops.
+NEWSLETTER_DAILY_QUOTA = 20000
+# Subscribers per sending job: each job is one SMTP connection.
+NEWSLETTER_BATCH = 500
+# A post first seen visible later than this after its publication time (an import, a
+# backdated post) is not mailed.
+NEWSLETTER_MAX_AGE_HOURS = 48

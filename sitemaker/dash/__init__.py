@@ -37,6 +37,7 @@ from . import (  # noqa: E402,F401
     pages,
     revisions,
     settings,
+    subscribers,
     tokens,
     transfer,
     trash,

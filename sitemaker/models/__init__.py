@@ -14,6 +14,7 @@ from .imports import ImportedKey
 from .jobs import SentMail, Transfer
 from .media import Media
 from .sites import Invitation, Membership, Role, Site
+from .subscribers import NewsletterDelivery, NewsletterSend, NewsletterSettings, Subscriber
 from .tokens import ApiToken
 
 __all__ = [
@@ -28,6 +29,9 @@ __all__ = [
     "Invitation",
     "Media",
     "Membership",
+    "NewsletterDelivery",
+    "NewsletterSend",
+    "NewsletterSettings",
     "Page",
     "PageRevision",
     "PageTag",
@@ -36,6 +40,7 @@ __all__ = [
     "SentMail",
     "Site",
     "SlugRedirect",
+    "Subscriber",
     "Transfer",
     "UsedToken",
     "User",

@@ -19,3 +19,5 @@ def operators_only():
 
 
 from . import jobs, views  # noqa: E402,F401
+
+from . import mail_quota  # noqa: E402,F401  # isort: skip

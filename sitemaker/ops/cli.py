@@ -245,3 +245,6 @@ def init_app(app: Flask) -> None:
     from . import jobs_cli
 
     jobs_cli.init_app(app)
+    from . import subscribers_cli
+
+    subscribers_cli.init_app(app)

@@ -21,7 +21,7 @@ import yaml
 
 from ..extensions import db
 from ..models import Media, Page, Site
-from . import storage
+from . import storage, transfer_subscribers
 from .pages import navigation_ids
 from .transfer_import import DATE_FIELDS
 
@@ -92,6 +92,7 @@ def export_site(site: Site, progress: Callable[[int, int], None] | None = None) 
     from .analytics_report import export_entries
 
     entries.update(export_entries(site.id))  # the daily figures, as CSV, when there are any
+    entries.update(transfer_subscribers.export_entries(site))
     total = len(pages) + len(media)
     step = progress or (lambda done, total: None)
     for done, page in enumerate(pages, 1):

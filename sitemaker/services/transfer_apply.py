@@ -17,7 +17,7 @@ from ..extensions import db
 from ..models import Page, PageRevision, Site, User
 from ..models.common import utcnow
 from . import media as media_service
-from . import quotas
+from . import quotas, transfer_subscribers
 from .markdown import render_markdown
 from .themes import available_themes
 from .transfer import FORMAT, SETTINGS, ImportReport
@@ -209,6 +209,7 @@ def import_site(
         raise ImportRefused(error.message, error.status) from error
     report.media = len({row.id for row in rows})
     created = _create_pages(site, to_create, renames, user, report)
+    report.notes += transfer_subscribers.import_entries(site, files, list(created.values()))
     if replace_settings and manifest:
         _apply_settings(site, manifest, created, slug_map, report)
     site.bump_content_version()

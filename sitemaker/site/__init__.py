@@ -32,3 +32,4 @@ from . import views  # noqa: E402,F401
 
 from . import media  # noqa: E402,F401  # isort: skip
 from . import reading  # noqa: E402,F401  # isort: skip
+from . import subscribe  # noqa: E402,F401  # isort: skip
