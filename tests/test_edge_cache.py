@@ -21,7 +21,7 @@ PUBLIC = {
     "site.index", "site.page", "site.custom_css", "site.favicon", "site.feed", "site.robots",
     "site.sitemap", "site.media", "static", "tenant_static", "home.index", "home.favicon",
     "site.archive", "site.search_page", "site.tag", "site.tag_feed", "site.tag_list",
-    "site.imported_path",
+    "site.imported_path", "site.subscribe_page", "site.confirm_subscription", "site.unsubscribe",
 }  # fmt: skip
 # Answers that are the same for everyone (so equal bodies are no leak), though not cached.
 SAME_FOR_EVERYONE = {"api.openapi", "health.healthz"}

@@ -106,3 +106,20 @@ def test_wxr_1_1_and_plugin_shortcodes(app, make_site, owner, login):
     assert tags_of(app, "cafe-opening", "acme") == ["News"]
     response = app.test_client().get("/2012/11/cafe-opening/", subdomain="acme")
     assert response.status_code == 301 and response.headers["Location"].endswith("/cafe-opening")
+
+
+def test_imported_posts_are_never_mailed_to_subscribers(app, make_site, owner, login):
+    """Readers of the old site read these posts already; subscribers get only new ones."""
+    from sitemaker.models import NewsletterSend, Subscriber
+
+    site = make_site("acme", owner=owner)
+    with app.app_context():
+        db.session.add(Subscriber(site_id=site.id, email="reader@example.org", status="confirmed"))
+        db.session.commit()
+    client = signed_in(app, login, owner, "acme")
+    status, report = run_import(client, "acme", fixture("wordpress-1.2.xml"), "export.xml")
+    assert status == "done", report
+    posts = {slug: page for slug, page in pages_of(app, "acme").items() if page.kind == "post"}
+    with app.app_context():
+        sends = {row.page_id: row.status for row in db.session.scalars(sa.select(NewsletterSend))}
+    assert sends == {page.id: "skipped" for page in posts.values()}

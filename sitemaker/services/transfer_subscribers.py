@@ -64,9 +64,9 @@ def _parse_time(value) -> datetime | None:
         return None
 
 
-def import_entries(site: Site, files: dict[str, bytes], pages: list[Page]) -> list[str]:
-    """Add the signed file's subscribers to `site`; returns notes for the import report.
-    Marks `pages` (just imported) as mailed. The caller commits."""
+def mark_imported(site: Site, pages: list[Page]) -> None:
+    """Posts an import brings (from sitemaker or another platform) were read elsewhere
+    already: they are never mailed to subscribers. The caller commits."""
     now = utcnow()
     for page in pages:
         if page.kind == "post":
@@ -74,6 +74,13 @@ def import_entries(site: Site, files: dict[str, bytes], pages: list[Page]) -> li
                 NewsletterSend(site_id=site.id, page_id=page.id, status="skipped",
                                message="Imported; not mailed again.", finished_at=now)
             )  # fmt: skip
+
+
+def import_entries(site: Site, files: dict[str, bytes], pages: list[Page]) -> list[str]:
+    """Add the signed file's subscribers to `site`; returns notes for the import report.
+    Marks `pages` (just imported) as mailed. The caller commits."""
+    mark_imported(site, pages)
+    now = utcnow()
     raw = files.get(NAME)
     if raw is None:
         return []

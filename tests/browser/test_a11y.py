@@ -27,11 +27,9 @@ THEMES = ("plain", "journal", "landing")
 # GET pages that are not screens of their own: redirects and machine answers.
 NOT_SCREENS = {"dash.session", "home.handoff", "home.tls_ask", "home.favicon", "home.confirm"}
 NOT_SCREENS |= {"home.reset_password", "home.invitation"}  # reached only from a mailed link
-NOT_SCREENS |= {
-    "dash.transfer_status_json",
-    "dash.transfer_download",
-    "dash.analytics_csv",
-}  # files
+# Files, not screens: JSON, a zip, CSV downloads.
+NOT_SCREENS |= {"dash.transfer_status_json", "dash.transfer_download"}
+NOT_SCREENS |= {"dash.analytics_csv", "dash.export_subscribers"}
 
 
 def html_endpoints(prefixes: tuple[str, ...]) -> set[str]:
@@ -114,6 +112,7 @@ def test_no_serious_violations_anywhere(live_server, browser, trouble, shot, wid
         "dash.delete_site": "/admin/delete",
         "dash.account": "/admin/account",
         "dash.analytics": "/admin/analytics",
+        "dash.subscribers_page": "/admin/subscribers",
     }
     for endpoint, path in dash.items():
         audit.visit(page, tenant + path, path)

@@ -13,7 +13,7 @@ from flask import current_app
 from ...extensions import db
 from ...models import ImportedKey, Page, PageRevision, PageTag, Site, User
 from ...models.common import utcnow
-from .. import quotas, render_budget
+from .. import quotas, render_budget, transfer_subscribers
 from ..pages import PageError
 from ..tags import parse_tags
 from ..transfer import ImportReport
@@ -126,6 +126,7 @@ def apply_source(
             413,
         )
     pages = _write(site, todo, user)
+    transfer_subscribers.mark_imported(site, list(pages.values()))
     report.created += [fields["slug"] for _, fields, _ in todo]
     _menu(site, source, pages)
     _summarize(report, source, todo, skipped)
