@@ -1,6 +1,7 @@
 """What visitors see on <tenant>.<SERVER_NAME>."""
 
 from flask import Blueprint, request
+from werkzeug.routing import PathConverter
 
 from ..errors import register_error_renderer
 from ..extensions import limiter
@@ -17,7 +18,16 @@ class SiteBlueprint(Blueprint):
         return ThemeLoader()
 
 
+class OldPathConverter(PathConverter):
+    """Any path an imported site used, except the other divisions' own prefixes: a GET-only
+    catch-all that matched /api/… or /admin/… would turn their 404s into 405s and add GET
+    to what OPTIONS answers there."""
+
+    regex = r"(?!(?:api|admin|static)(?:/|$))[^/].*?"
+
+
 bp = SiteBlueprint("site", __name__)
+bp.record_once(lambda state: state.app.url_map.converters.setdefault("old_path", OldPathConverter))
 bp.url_value_preprocessor(load_site)
 bp.url_defaults(add_site_subdomain)
 bp.record_once(lambda state: http_cache.init_app(state.app))

@@ -62,7 +62,7 @@ def _old_query_links():
     return None
 
 
-@bp.route("/<path:old_path>")
+@bp.route("/<old_path:old_path>")
 def imported_path(old_path: str):
     """Any other address: an imported page's old one (/2019/05/hello-world/), or a 404. A
     page's own address with a trailing slash leads to the page itself, before any old one."""
