@@ -9,8 +9,6 @@ import re
 import time
 import zipfile
 
-import pytest
-import redis
 import sqlalchemy as sa
 
 from sitemaker.extensions import db
@@ -19,25 +17,12 @@ from sitemaker.services import jobs_queue
 from sitemaker.services.mail import send_mail
 from sitemaker.services.pages import create_page
 from tests.accounts_flow import APEX, mails, signup
-from tests.components import free_port, redis_url
+from tests.components import free_port
 from tests.conftest import PASSWORD
 from tests.dash_helpers import csrf_from, image_bytes
-from tests.job_workers import FAST, job_status, record, workers
+from tests.job_workers import job_status, queued_app_fixture, record, workers  # noqa: F401  (queued_app)
 from tests.servers import wait_until
 from tests.test_mail_smtp import Inbox
-
-
-@pytest.fixture
-def queued_app(make_app):
-    """An app whose jobs go to Redis (this test's own database number, emptied first)."""
-    url = redis_url()
-    redis.Redis.from_url(url).flushdb()
-
-    def build(**overrides):
-        return make_app(REDIS_URL=url, **{**FAST, **overrides})
-
-    yield build
-    redis.Redis.from_url(url).flushdb()
 
 
 def test_confirmation_mail_waits_in_redis_until_a_worker_sends_it(queued_app, tmp_path):
