@@ -19,7 +19,7 @@ from sitemaker.services.pages import create_page
 from tests.accounts_flow import APEX, mails, signup
 from tests.components import free_port
 from tests.conftest import PASSWORD
-from tests.dash_helpers import csrf_from, image_bytes
+from tests.dash_helpers import csrf_from, image_bytes, upload_media
 from tests.job_workers import job_status, queued_app_fixture, record, workers  # noqa: F401  (queued_app)
 from tests.servers import wait_until
 from tests.test_mail_smtp import Inbox
@@ -48,13 +48,7 @@ def test_the_upload_answers_with_the_original_and_a_worker_adds_the_web_copy(
     make_site("acme", owner=owner)
     client = app.test_client()
     login(client, owner, "acme")
-    token = csrf_from(client, "/admin/media", "acme")
-    response = client.post(
-        "/admin/media",
-        data={"file": [(io.BytesIO(image_bytes("PNG", size=(3200, 800))), "wide.png")]},
-        headers={"X-CSRFToken": token, "Accept": "application/json"},
-        subdomain="acme",
-    )
+    response = upload_media(client, "acme", ("wide.png", image_bytes("PNG", size=(3200, 800))))
     assert response.status_code == 201
     [item] = response.get_json()["files"]
     assert item["web_url"] == item["url"]  # usable at once: the cleaned original
