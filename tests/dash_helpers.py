@@ -24,3 +24,15 @@ def image_bytes(fmt: str = "PNG", size=(40, 30), color=(200, 30, 30), **save) ->
     mode = "RGBA" if fmt == "PNG" else "RGB"
     Image.new(mode, size, color).save(out, format=fmt, **save)
     return out.getvalue()
+
+
+def upload_media(client, subdomain: str, *files: tuple[str, bytes]):
+    """Posts (name, content) files to the media library the way the dashboard's script does:
+    the CSRF token from the page in a header, JSON asked for. Returns the response."""
+    token = csrf_from(client, "/admin/media", subdomain)
+    return client.post(
+        "/admin/media",
+        data={"file": [(io.BytesIO(content), name) for name, content in files]},
+        headers={"X-CSRFToken": token, "Accept": "application/json"},
+        subdomain=subdomain,
+    )

@@ -81,24 +81,14 @@ def stack(tmp: Path, workers: int = 2, **env_extra: str) -> Iterator[dict]:
                                  SITEMAKER_RATELIMIT_FILE=str(tmp / "limits.sqlite"),
                                  **env_extra)  # fmt: skip
     servers.build_assets(env)
-    started = []
-    try:
+    with servers.running(seed_app) as started:
         app = servers.start_gunicorn(env, tmp / "gunicorn", workers=workers)
         started.append(app)
-        port = free_port()
-        conf = servers.render_nginx(
-            tmp / "nginx", domain=DOMAIN, upstreams=[app.port], http_port=port,
-            media_root=tmp / "media",
-        )  # fmt: skip
-        nginx = servers.start_nginx(conf, port, DOMAIN)
+        nginx = servers.start_plain_nginx(
+            tmp / "nginx", domain=DOMAIN, upstreams=[app.port], media_root=tmp / "media"
+        )
         started.append(nginx)
-        yield {"app": app, "nginx": nginx, "port": port, "seed_app": seed_app, **ids}
-    finally:
-        for server in reversed(started):
-            server.stop()
-        with seed_app.app_context():
-            servers.clear_tables(db)
-            db.engine.dispose()
+        yield {"app": app, "nginx": nginx, "port": nginx.port, "seed_app": seed_app, **ids}
 
 
 class Echo(BaseHTTPRequestHandler):

@@ -15,11 +15,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 import redis
 from flask import Flask
 from rq import Worker
 from rq.job import Job
 
+from tests.components import redis_url
 from tests.servers import ROOT, wait_until
 
 MEASUREMENTS = ROOT / "test-output" / "jobs-measurements.json"
@@ -55,6 +57,20 @@ FAST = {
     "JOBS_MAINTENANCE_SECONDS": 1,
     "JOBS_WORKER_TTL": 16,
 }
+
+
+@pytest.fixture(name="queued_app")
+def queued_app_fixture(make_app):
+    """queued_app(**overrides): an app whose jobs go to Redis (this test's own database
+    number, emptied before and after)."""
+    url = redis_url()
+    redis.Redis.from_url(url).flushdb()
+
+    def build(**overrides):
+        return make_app(REDIS_URL=url, **{**FAST, **overrides})
+
+    yield build
+    redis.Redis.from_url(url).flushdb()
 
 
 @dataclass

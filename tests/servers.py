@@ -13,7 +13,8 @@ import ssl
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -340,3 +341,34 @@ def session_cookie(user_id: str, host: str) -> str:
     serializer = HostBoundSessionInterface().serializer_for_host(signer, host)
     session = {"_user_id": user_id, "_fresh": True, "_signed_in_here": True}
     return "session=" + serializer.dumps(session)
+
+
+# ---------------------------------------------------------------- a stack from start to end
+
+
+@contextmanager
+def running(seed_app) -> Iterator[list]:
+    """A list for the servers a stack starts (anything with stop()): when the stack ends, however
+    it ends, they are stopped, last first, and the seeded database is emptied."""
+    from sitemaker.extensions import db
+
+    started: list = []
+    try:
+        yield started
+    finally:
+        for server in reversed(started):
+            server.stop()
+        with seed_app.app_context():
+            clear_tables(db)
+            db.engine.dispose()
+
+
+def start_plain_nginx(
+    dest: Path, *, domain: str, upstreams: list[int], media_root: Path, **options
+) -> Server:
+    """The shipped configuration, plain HTTP, in front of `upstreams` on a port of its own."""
+    port = free_port()
+    conf = render_nginx(
+        dest, domain=domain, upstreams=upstreams, http_port=port, media_root=media_root, **options
+    )
+    return start_nginx(conf, port, domain)

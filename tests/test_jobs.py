@@ -21,7 +21,7 @@ from sitemaker.services.media_derivatives import make_web_copy
 from sitemaker.services.transfer import export_site
 from tests.accounts_flow import APEX, mails, signup, submit
 from tests.conftest import PASSWORD
-from tests.dash_helpers import csrf_from, image_bytes
+from tests.dash_helpers import csrf_from, image_bytes, upload_media
 
 
 def test_a_job_waits_for_the_commit_and_never_runs_after_a_rollback(app, tmp_path):
@@ -89,13 +89,7 @@ def test_signup_mail_is_sent_by_the_background_thread(make_app, tmp_path):
 
 
 def test_the_web_copy_is_made_by_a_job_after_the_upload(app, signed_in, site):
-    token = csrf_from(signed_in, "/admin/media", "acme")
-    response = signed_in.post(
-        "/admin/media",
-        data={"file": [(io.BytesIO(image_bytes("JPEG", size=(2400, 1200))), "big.jpg")]},
-        headers={"X-CSRFToken": token, "Accept": "application/json"},
-        subdomain="acme",
-    )
+    response = upload_media(signed_in, "acme", ("big.jpg", image_bytes("JPEG", size=(2400, 1200))))
     assert response.status_code == 201
     with app.app_context():
         row = db.session.scalar(sa.select(Media))

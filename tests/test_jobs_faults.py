@@ -19,23 +19,11 @@ from sitemaker.models import SentMail
 from sitemaker.services import jobs, jobs_queue
 from sitemaker.services.mail import deliver_mail, send_mail
 from tests.accounts_flow import mails, signup
-from tests.components import free_port, redis_url, require_executable
+from tests.components import free_port, require_executable
 from tests.conftest import PASSWORD
-from tests.job_workers import FAST, busy_worker, job_status, record, workers
+from tests.job_workers import FAST, busy_worker, job_status, queued_app_fixture, record, workers  # noqa: F401  (queued_app)
 from tests.servers import wait_until
 from tests.test_mail_smtp import Inbox
-
-
-@pytest.fixture
-def queued_app(make_app):
-    url = redis_url()
-    redis.Redis.from_url(url).flushdb()
-
-    def build(**overrides):
-        return make_app(REDIS_URL=url, **{**FAST, **overrides})
-
-    yield build
-    redis.Redis.from_url(url).flushdb()
 
 
 class HoldingInbox(Inbox):

@@ -9,8 +9,6 @@ import re
 import time
 import zipfile
 
-import pytest
-import redis
 import sqlalchemy as sa
 
 from sitemaker.extensions import db
@@ -19,25 +17,12 @@ from sitemaker.services import jobs_queue
 from sitemaker.services.mail import send_mail
 from sitemaker.services.pages import create_page
 from tests.accounts_flow import APEX, mails, signup
-from tests.components import free_port, redis_url
+from tests.components import free_port
 from tests.conftest import PASSWORD
-from tests.dash_helpers import csrf_from, image_bytes
-from tests.job_workers import FAST, job_status, record, workers
+from tests.dash_helpers import csrf_from, image_bytes, upload_media
+from tests.job_workers import job_status, queued_app_fixture, record, workers  # noqa: F401  (queued_app)
 from tests.servers import wait_until
 from tests.test_mail_smtp import Inbox
-
-
-@pytest.fixture
-def queued_app(make_app):
-    """An app whose jobs go to Redis (this test's own database number, emptied first)."""
-    url = redis_url()
-    redis.Redis.from_url(url).flushdb()
-
-    def build(**overrides):
-        return make_app(REDIS_URL=url, **{**FAST, **overrides})
-
-    yield build
-    redis.Redis.from_url(url).flushdb()
 
 
 def test_confirmation_mail_waits_in_redis_until_a_worker_sends_it(queued_app, tmp_path):
@@ -63,13 +48,7 @@ def test_the_upload_answers_with_the_original_and_a_worker_adds_the_web_copy(
     make_site("acme", owner=owner)
     client = app.test_client()
     login(client, owner, "acme")
-    token = csrf_from(client, "/admin/media", "acme")
-    response = client.post(
-        "/admin/media",
-        data={"file": [(io.BytesIO(image_bytes("PNG", size=(3200, 800))), "wide.png")]},
-        headers={"X-CSRFToken": token, "Accept": "application/json"},
-        subdomain="acme",
-    )
+    response = upload_media(client, "acme", ("wide.png", image_bytes("PNG", size=(3200, 800))))
     assert response.status_code == 201
     [item] = response.get_json()["files"]
     assert item["web_url"] == item["url"]  # usable at once: the cleaned original

@@ -65,6 +65,15 @@ def smtp_app(make_app, port: int):
     )
 
 
+def owner_signed_in(app, make_user, make_site, login, **site):
+    """A client signed in as the owner of acme, on its host."""
+    owner = make_user("owner@example.org")
+    make_site("acme", owner=owner, **site)
+    client = app.test_client()
+    login(client, owner, "acme")
+    return client
+
+
 def invite(client, email: str, role: str = "editor"):
     csrf = csrf_from(client, "/admin/members", "acme")
     return client.post(
@@ -78,10 +87,7 @@ def test_an_idn_domain_travels_as_idna_and_matches_the_invitation(
 ):
     port, inbox = plain_smtp
     app = smtp_app(make_app, port)
-    owner = make_user("owner@example.org")
-    make_site("acme", owner=owner, title="Acme")
-    owner_client = app.test_client()
-    login(owner_client, owner, "acme")
+    owner_client = owner_signed_in(app, make_user, make_site, login, title="Acme")
 
     assert invite(owner_client, "Kim@Bücher.DE").status_code == 302
     envelope, raw, message = inbox.received[-1]
@@ -105,10 +111,7 @@ def test_a_unicode_local_part_goes_out_over_smtputf8(
 ):
     port, inbox = utf8_smtp
     app = smtp_app(make_app, port)
-    owner = make_user("owner@example.org")
-    make_site("acme", owner=owner, title="Café")
-    client = app.test_client()
-    login(client, owner, "acme")
+    client = owner_signed_in(app, make_user, make_site, login, title="Café")
     response = invite(client, "Jörg@Bücher.de")
     assert response.status_code == 302
     envelope, raw, message = inbox.received[-1]
@@ -124,10 +127,7 @@ def test_a_server_without_smtputf8_is_a_clear_failure_not_a_500(
 ):
     port, inbox = plain_smtp
     app = smtp_app(make_app, port)
-    owner = make_user("owner@example.org")
-    make_site("acme", owner=owner)
-    client = app.test_client()
-    login(client, owner, "acme")
+    client = owner_signed_in(app, make_user, make_site, login)
     response = invite(client, "jörg@example.org")
     assert response.status_code == 302
     # The mail job meets the refusal: logged once as not sent, never retried, no 500.

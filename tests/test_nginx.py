@@ -45,16 +45,12 @@ def stack(tmp_path_factory):
         (media_dir / MEDIA_NAME).write_bytes(MEDIA_BYTES)
     env = servers.production_env(DOMAIN, url, SITEMAKER_MEDIA_ROOT=str(tmp / "media"))
     servers.build_assets(env)
-    started = []
-    try:
+    with servers.running(seed_app) as started:
         app = servers.start_gunicorn(env, tmp / "gunicorn", workers=2)
         started.append(app)
-        plain_port = free_port()
-        conf = servers.render_nginx(
-            tmp / "plain", domain=DOMAIN, upstreams=[app.port], http_port=plain_port,
-            media_root=tmp / "media",
-        )  # fmt: skip
-        plain = servers.start_nginx(conf, plain_port, DOMAIN)
+        plain = servers.start_plain_nginx(
+            tmp / "plain", domain=DOMAIN, upstreams=[app.port], media_root=tmp / "media"
+        )
         started.append(plain)
         certs = tmp / "certs"
         servers.self_signed(certs, {"sitemaker": [DOMAIN, f"*.{DOMAIN}"],
@@ -68,12 +64,6 @@ def stack(tmp_path_factory):
         started.append(tls)
         yield {"app": app, "plain": plain, "tls": tls, "https_port": https_port,
                "seed_app": seed_app, **ids}  # fmt: skip
-    finally:
-        for server in reversed(started):
-            server.stop()
-        with seed_app.app_context():
-            servers.clear_tables(db)
-            db.engine.dispose()
 
 
 def get(stack, path, host=DOMAIN, **kwargs):

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sitemaker.extensions import db
 from sitemaker.models import Page, Site
 from sitemaker.models.common import utcnow
+from tests.sql_capture import on_each_statement
 
 LINK = re.compile(r'href="(/[^"]*)"')
 
@@ -39,17 +40,8 @@ def bulk_posts(app, site: Site, count: int, start: datetime | None = None) -> No
 @contextmanager
 def statements(app):
     seen: list[str] = []
-
-    def executed(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", executed)
-    try:
+    with on_each_statement(app, lambda statement, parameters: seen.append(statement)):
         yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", executed)
 
 
 def older_link(html: str) -> str | None:
@@ -109,19 +101,15 @@ def test_the_listing_statement_reads_pages_through_an_index(app, client, make_si
     second = older_link(client.get("/", subdomain="plan").text)
     captured: list[tuple[str, object]] = []
 
-    def executed(conn, cursor, statement, parameters, *args):
+    def executed(statement, parameters):
         if "AS older" in statement:
             captured.append((statement, parameters))
 
     with app.app_context():
         db.session.get(Site, site.id).bump_content_version()
         db.session.commit()
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", executed)
-    try:
+    with on_each_statement(app, executed):
         assert client.get(second, subdomain="plan").status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", executed)
     statement, parameters = captured[0]
     with app.app_context(), db.engine.connect() as conn:
         if conn.dialect.name == "sqlite":

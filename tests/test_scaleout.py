@@ -13,7 +13,7 @@ from sitemaker.models.common import utcnow
 from sitemaker.services import site_versions
 from sitemaker.services.pages import create_page
 from tests import servers
-from tests.components import free_port, missing, port_open
+from tests.components import missing, port_open
 from tests.job_workers import start_worker
 
 pytestmark = pytest.mark.servers
@@ -46,31 +46,24 @@ def cluster(tmp_path_factory):
         SITEMAKER_MEDIA_ROOT=str(tmp / "media"), SITEMAKER_MAIL_OUTBOX=str(tmp / "outbox"),
     )  # fmt: skip
     servers.build_assets(env)
-    started = []
     try:
-        one = servers.start_gunicorn(env, tmp / "one", workers=1)
-        started.append(one)
-        two = servers.start_gunicorn(env, tmp / "two", workers=1)
-        started.append(two)
-        port = free_port()
-        conf = servers.render_nginx(
-            tmp / "nginx", domain=DOMAIN, upstreams=[one.port, two.port], http_port=port,
-            media_root=tmp / "media", micro_cache=False,
-        )  # fmt: skip
-        proxy = servers.start_nginx(conf, port, DOMAIN)
-        started.append(proxy)
-        worker = start_worker(env, tmp / "worker", REDIS_URL)
-        started.append(worker)
-        yield {
-            "one": one, "two": two, "nginx": proxy, "worker": worker, "seed_app": seed_app,
-            "outbox": tmp / "outbox", **ids,
-        }  # fmt: skip
+        with servers.running(seed_app) as started:
+            one = servers.start_gunicorn(env, tmp / "one", workers=1)
+            started.append(one)
+            two = servers.start_gunicorn(env, tmp / "two", workers=1)
+            started.append(two)
+            proxy = servers.start_plain_nginx(
+                tmp / "nginx", domain=DOMAIN, upstreams=[one.port, two.port],
+                media_root=tmp / "media", micro_cache=False,
+            )  # fmt: skip
+            started.append(proxy)
+            worker = start_worker(env, tmp / "worker", REDIS_URL)
+            started.append(worker)
+            yield {
+                "one": one, "two": two, "nginx": proxy, "worker": worker, "seed_app": seed_app,
+                "outbox": tmp / "outbox", **ids,
+            }  # fmt: skip
     finally:
-        for server in reversed(started):
-            server.stop()
-        with seed_app.app_context():
-            servers.clear_tables(db)
-            db.engine.dispose()
         redis.Redis.from_url(REDIS_URL).flushdb()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import limits
 from flask import Response, abort, current_app, g, request
 from flask_limiter.util import get_remote_address
@@ -23,20 +25,23 @@ SEARCH_PER_PAGE = 10
 @cached_page
 def tag(slug: str):
     now = utcnow()
-    name = tags.visible_tag_name(g.site.id, slug, now)
-    if name is None:
-        abort(404)
+    name = _visible_tag_name(slug, now)
     return blog_index(now, "site.tag", {"slug": slug}, tag=slug, tag_name=name)
 
 
 @bp.route("/tag/<slug>/feed.xml")
 @cached_page
 def tag_feed(slug: str):
-    now = utcnow()
+    name = _visible_tag_name(slug, utcnow())
+    return Response(atom_feed(g.site, tag=slug, tag_name=name), mimetype="application/atom+xml")
+
+
+def _visible_tag_name(slug: str, now: datetime) -> str:
+    """The tag's name as readers know it; a tag on no page they can see is not found."""
     name = tags.visible_tag_name(g.site.id, slug, now)
     if name is None:
         abort(404)
-    return Response(atom_feed(g.site, tag=slug, tag_name=name), mimetype="application/atom+xml")
+    return name
 
 
 @bp.route("/tags")

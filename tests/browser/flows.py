@@ -39,13 +39,15 @@ def link_in_mail(live_server: LiveServer, address: str, path: str) -> str:
     return match.group(0)
 
 
-def fill_signup(page: Page, account: Account) -> None:
-    """Fills and sends the sign-up form already on screen."""
+def fill_signup(page: Page, account: Account, shot=None) -> None:
+    """Fills and sends the sign-up form already on screen (with `shot`, pictured filled in)."""
     expect(page.get_by_role("heading", name="Create your account")).to_be_visible()
     email = page.get_by_label("Email")
     if not email.input_value():
         email.fill(account.email)
     page.get_by_label("Password").fill(account.password)
+    if shot is not None:
+        shot(page, "signup")
     page.get_by_role("button", name="Sign up").click()
 
 

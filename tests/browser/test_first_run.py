@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.flows import Account, create_site, new_email, new_subdomain
+from tests.browser.flows import Account, create_site, fill_signup, new_email, new_subdomain
 from tests.live import BIN, ROOT, LiveServer
 
 BANNER_APEX = re.compile(r"Home page, sign up:\s+(http://\S+)")
@@ -96,10 +96,7 @@ def test_first_run_from_the_printed_address_to_a_published_post(
     expect(page.get_by_role("heading", level=1)).to_have_text("Your own website, in a minute.")
     shot(page, "home")
     page.get_by_role("link", name="Sign up").first.click()
-    page.get_by_label("Email").fill(account.email)
-    page.get_by_label("Password").fill(account.password)
-    shot(page, "signup")
-    page.get_by_role("button", name="Sign up").click()
+    fill_signup(page, account, shot)
     expect(page.get_by_role("status").first).to_contain_text("We sent a confirmation link")
 
     page.goto(dev_server.apex + "/dev/mail")

@@ -7,7 +7,14 @@ import re
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser.flows import Account, create_site, link_in_mail, new_email, new_subdomain
+from tests.browser.flows import (
+    Account,
+    create_site,
+    fill_signup,
+    link_in_mail,
+    new_email,
+    new_subdomain,
+)
 
 
 def make_png(path, color=(200, 60, 40)):
@@ -23,10 +30,7 @@ def test_new_tenant_publishes_a_page_with_an_image(live_server, context, trouble
     page.goto(live_server.apex + "/")
     shot(page, "home")
     page.get_by_role("link", name="Sign up").first.click()
-    page.get_by_label("Email").fill(account.email)
-    page.get_by_label("Password").fill(account.password)
-    shot(page, "signup")
-    page.get_by_role("button", name="Sign up").click()
+    fill_signup(page, account, shot)
     expect(page.get_by_role("status").first).to_contain_text("We sent a confirmation link")
 
     page.goto(link_in_mail(live_server, account.email, "/confirm/"))
