@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -190,3 +191,20 @@ def test_owners_see_and_revoke_every_members_tokens(
         ).status_code
         == 404
     )
+
+
+def test_every_members_tokens_are_shown_in_the_owners_time_zone(
+    app, client, make_user, make_site, make_token, login
+):
+    owner = make_user("tz-owner@example.org", time_zone="Asia/Tokyo")
+    writer = make_user("tz-writer@example.org")
+    site = make_site("acme", owner=owner)
+    make_token(site, writer, role="author", name="Writer's laptop")
+    with app.app_context():
+        token = db.session.scalar(sa.select(ApiToken).where(ApiToken.user_id == writer.id))
+        token.last_used_at = datetime(2026, 1, 1, 0, 30)  # UTC
+        db.session.commit()
+    login(client, owner, "acme")
+    page = client.get("/admin/tokens", subdomain="acme").get_data(as_text=True)
+    everyone = page[page.index('id="all-tokens"') :]
+    assert "2026-01-01 09:30 Asia/Tokyo" in everyone and " UTC" not in everyone
