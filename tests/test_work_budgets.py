@@ -146,3 +146,32 @@ def test_a_shared_allowance_is_spent_by_every_render():
         for _ in range(50):
             allowance.render(TABLE)
     assert allowance.left <= 0
+
+
+def test_other_threads_cpu_never_counts_against_a_render():
+    """The process's other threads (job runners, listeners, flushes) burn CPU too: the budget
+    is this thread's own, so prose well under it still renders while they spin."""
+    import threading
+    import time
+
+    stop = threading.Event()
+
+    def spin() -> None:
+        while not stop.is_set():
+            sum(range(10_000))
+
+    spinners = [threading.Thread(target=spin, daemon=True) for _ in range(3)]
+    for spinner in spinners:
+        spinner.start()
+    try:
+        busy_until = time.process_time() + 0.6  # the process's CPU clock runs ahead of ours
+        while time.process_time() < busy_until:
+            time.sleep(0.01)
+        html = render_budget.render_within(PROSE, 0.35)
+    finally:
+        stop.set()
+        for spinner in spinners:
+            spinner.join()
+    assert html.count("<p>") == 4_000
+    with pytest.raises(render_budget.TooMuchToRender):
+        render_budget.render_within(TABLE, 0.2)
